@@ -1,0 +1,59 @@
+"""The hall rating terminal: create_app() builds the Flask app; nothing starts at import."""
+from pathlib import Path
+
+from flask import Flask
+
+from kiosk import config
+from kiosk.extensions import babel, csrf, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    inst = config.instance_path()
+    if test_config and "INSTANCE_PATH" in test_config:
+        inst = Path(test_config["INSTANCE_PATH"]).resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(inst),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(config.DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{inst / 'hall.db'}"
+    app.config.update(config.load_instance_config(inst))
+    app.config.update(config.env_overrides())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.secret_key(inst)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    from kiosk import cli, errors
+
+    errors.register(app)
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from kiosk import i18n
+    from kiosk.db_setup import configure_sqlite
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.register(app)
+    with app.app_context():
+        configure_sqlite(db.engine)  # registers event hooks only; opens no connection
+
+
+def _register_blueprints(app: Flask) -> None:
+    from kiosk.api import bp as api_bp
+    from kiosk.kiosk_ui import bp as kiosk_bp
+
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # machine clients authenticate with bearer tokens, not cookies

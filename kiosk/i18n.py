@@ -1,0 +1,22 @@
+"""Language choice: Simplified Chinese by default, English on request (?lang=en, remembered)."""
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    wanted = request.args.get("lang") or request.cookies.get("lang")
+    if wanted in languages:
+        return wanted
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.after_request
+    def remember_language(response):
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax")
+        return response

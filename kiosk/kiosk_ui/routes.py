@@ -1,0 +1,92 @@
+"""The window touchscreen: idle screen, rating screen, reasons, thanks."""
+import sqlalchemy as sa
+from flask import abort, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+
+from kiosk.extensions import db
+from kiosk.invitations.service import current_invitation
+from kiosk.kiosk_ui import bp
+from kiosk.models import Hall, Window
+from kiosk.ratings.levels import levels_for_scale
+from kiosk.ratings.service import current_reasons, record_rating
+
+IDLE_TIMEOUT_SECONDS = 30
+
+
+def _window_or_404(code: str) -> Window:
+    window = db.session.scalars(sa.select(Window).where(Window.code == code)).first()
+    if window is None:
+        abort(404, _("窗口 %(code)s 不存在。", code=code))
+    return window
+
+
+@bp.get("/<code>")
+def screen(code: str):
+    window = _window_or_404(code)
+    hall = db.session.scalars(sa.select(Hall).limit(1)).first()
+    template = current_reasons()
+    return render_template(
+        "kiosk/window.html",
+        window=window,
+        hall=hall,
+        levels=levels_for_scale(window.scale),
+        reasons=template.items if template else [],
+        idle_timeout=IDLE_TIMEOUT_SECONDS,
+    )
+
+
+@bp.get("/<code>/state")
+def state(code: str):
+    """Polled by the screen about twice a second; also hands out a fresh CSRF token."""
+    window = _window_or_404(code)
+    invitation = None if window.paused else current_invitation(window)
+    staff = window.staff
+    hall = db.session.scalars(sa.select(Hall).limit(1)).first()
+    return jsonify(
+        {
+            "window": window.code,
+            "paused": window.paused,
+            "pause_reason": window.pause_reason,
+            "staff": {"name": staff.name, "staff_no": staff.staff_no} if staff else None,
+            "invitation": {"id": invitation.id, "case_no": invitation.case_no}
+            if invitation
+            else None,
+            "allow_uninvited": bool(hall and hall.allow_uninvited),
+            "csrf_token": generate_csrf(),
+        }
+    )
+
+
+@bp.post("/<code>/rate")
+def rate(code: str):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, _("请求格式不正确。"))
+    level = body.get("level")
+    invitation_id = body.get("invitation_id")
+    reasons = body.get("reasons") or []
+    comment = body.get("comment") or ""
+    phone = body.get("phone") or None
+    if (
+        not isinstance(level, int)
+        or (invitation_id is not None and not isinstance(invitation_id, int))
+        or not isinstance(reasons, list)
+        or not all(isinstance(r, str) for r in reasons)
+        or not isinstance(comment, str)
+        or (phone is not None and not isinstance(phone, str))
+    ):
+        abort(400, _("请求格式不正确。"))
+    result = record_rating(
+        window_code=code,
+        level=level,
+        channel="touch",
+        invitation_id=invitation_id,
+        reasons=reasons,
+        comment=comment,
+        phone=phone,
+    )
+    rating = result.rating
+    return jsonify(
+        {"id": str(rating.id), "level": rating.level, "query_code": rating.query_code}
+    ), 201

@@ -1,0 +1,25 @@
+"""All models, imported here so that Alembic and create_all see every table."""
+from kiosk.models.audit import AuditLog
+from kiosk.models.device import Device, DeviceLog
+from kiosk.models.hall import Hall, ServiceItem, Staff, Window, window_services
+from kiosk.models.invitation import Invitation
+from kiosk.models.outbox import OutboxEntry
+from kiosk.models.rating import Rating
+from kiosk.models.reasons import ReasonTemplate
+from kiosk.models.tokens import ApiToken
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "Device",
+    "DeviceLog",
+    "Hall",
+    "Invitation",
+    "OutboxEntry",
+    "Rating",
+    "ReasonTemplate",
+    "ServiceItem",
+    "Staff",
+    "Window",
+    "window_services",
+]

@@ -1,0 +1,63 @@
+"""The hall, its windows, staff and service items."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kiosk.extensions import db
+from kiosk.models.base import utcnow
+
+window_services = sa.Table(
+    "window_service",
+    db.metadata,
+    sa.Column("window_id", sa.ForeignKey("window.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("service_id", sa.ForeignKey("service_item.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Hall(db.Model):
+    """One installation serves one hall; its settings live on this row."""
+
+    __tablename__ = "hall"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    region_code: Mapped[str] = mapped_column(sa.String(12), default="")  # 行政区划
+    dept_code: Mapped[str] = mapped_column(sa.String(18), default="")  # 统一社会信用代码
+    allow_uninvited: Mapped[bool] = mapped_column(default=True)
+    voice_enabled: Mapped[bool] = mapped_column(default=True)
+    public_base_url: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServiceItem(db.Model):
+    __tablename__ = "service_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(24), unique=True)  # 事项编码
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+
+class Staff(db.Model):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_no: Mapped[str] = mapped_column(sa.String(32), unique=True)  # 工号
+    name: Mapped[str] = mapped_column(sa.String(50))
+    photo: Mapped[str | None] = mapped_column(sa.String(200))
+    pin_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Window(db.Model):
+    __tablename__ = "window"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)  # e.g. A03
+    name: Mapped[str] = mapped_column(sa.String(100))
+    scale: Mapped[int] = mapped_column(default=5)  # 5 or 3 levels
+    count_uninvited: Mapped[bool] = mapped_column(default=True)
+    paused: Mapped[bool] = mapped_column(default=False)
+    pause_reason: Mapped[str | None] = mapped_column(sa.String(50))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+
+    staff: Mapped[Staff | None] = relationship()
+    services: Mapped[list[ServiceItem]] = relationship(secondary=window_services)
+
+    __table_args__ = (sa.CheckConstraint("scale IN (3, 5)", name="scale"),)

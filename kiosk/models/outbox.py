@@ -1,0 +1,23 @@
+"""Transactional outbox: written in the same commit as the rating; the sync daemon drains it."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kiosk.extensions import db
+from kiosk.models.base import utcnow
+
+
+class OutboxEntry(db.Model):
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # "rating" or "rating_event"
+    record_id: Mapped[str] = mapped_column(sa.String(36), index=True)  # the rating's uuid
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    dead: Mapped[bool] = mapped_column(default=False)  # rejected upstream: parked for a human
+
+    __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "dead", "id"),)
