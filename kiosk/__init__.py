@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 
 from kiosk import config
-from kiosk.extensions import babel, csrf, db, migrate
+from kiosk.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,10 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    from kiosk.auth.loader import load_user
+
+    login_manager.user_loader(load_user)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.register(app)
     with app.app_context():
@@ -52,8 +56,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from kiosk.api import bp as api_bp
+    from kiosk.auth import bp as auth_bp
     from kiosk.kiosk_ui import bp as kiosk_bp
 
+    app.register_blueprint(auth_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # machine clients authenticate with bearer tokens, not cookies

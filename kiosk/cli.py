@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
+from kiosk.auth.cli import users_cli
 from kiosk.extensions import db
 from kiosk.models import ApiToken, Rating, Window
 from kiosk.models.audit import audit
@@ -30,6 +31,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(windows_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(ratings_cli)
+    app.cli.add_command(users_cli)
 
 
 @click.command("init")

@@ -7,6 +7,7 @@ from kiosk.models.outbox import OutboxEntry
 from kiosk.models.rating import Rating
 from kiosk.models.reasons import ReasonTemplate
 from kiosk.models.tokens import ApiToken
+from kiosk.models.user import User
 
 __all__ = [
     "ApiToken",
@@ -20,6 +21,7 @@ __all__ = [
     "ReasonTemplate",
     "ServiceItem",
     "Staff",
+    "User",
     "Window",
     "window_services",
 ]

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6436a973f441
+Revision ID: 15aa1ddf3481
 Revises: 
-Create Date: 2026-11-24 11:40:03.842277
+Create Date: 2026-11-24 11:41:41.160905
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '6436a973f441'
+revision = '15aa1ddf3481'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -92,6 +92,21 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff')),
     sa.UniqueConstraint('staff_no', name=op.f('uq_staff_staff_no'))
+    )
+    op.create_table('user_account',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('display_name', sa.String(length=64), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=10), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.Column('language', sa.String(length=10), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("role IN ('admin', 'manager', 'handler', 'auditor')", name=op.f('ck_user_account_role')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
+    sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
     )
     op.create_table('window',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -226,6 +241,7 @@ def downgrade():
     op.drop_table('invitation')
     op.drop_table('device')
     op.drop_table('window')
+    op.drop_table('user_account')
     op.drop_table('staff')
     op.drop_table('service_item')
     op.drop_table('reason_template')

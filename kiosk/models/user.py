@@ -1,0 +1,33 @@
+"""People who log in to the admin (hall) or the dashboard (hub)."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kiosk.extensions import db
+from kiosk.models.base import utcnow
+
+ROLES = ("admin", "manager", "handler", "auditor")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(64), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(200))  # argon2id
+    role: Mapped[str] = mapped_column(sa.String(10))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    language: Mapped[str | None] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('admin', 'manager', 'handler', 'auditor')", name="role"),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active

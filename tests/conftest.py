@@ -1,0 +1,63 @@
+"""Shared fixtures: a real SQLite instance in a temporary folder, seeded as the demo hall."""
+import secrets
+import socket
+import threading
+
+import pytest
+from waitress.server import create_server
+
+from kiosk import create_app
+from kiosk.extensions import db
+from kiosk.models import ApiToken
+from kiosk.models.tokens import hash_token
+from kiosk.seed import seed_demo
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hall.db'}",
+            "SECRET_KEY": secrets.token_hex(16),
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        seed_demo()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def api_headers(app):
+    token = secrets.token_urlsafe(32)
+    with app.app_context():
+        db.session.add(ApiToken(name="test-business-system", token_hash=hash_token(token)))
+        db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by a real waitress on loopback, in a background thread."""
+    port = free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+    thread.join(timeout=5)
