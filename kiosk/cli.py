@@ -7,7 +7,7 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from kiosk.auth.cli import users_cli
@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
 
 @click.command("init")
 @click.option("--hall-name", default="政务服务中心", show_default=True)
+@with_appcontext
 def init_command(hall_name: str) -> None:
     """Create the instance folder, its secrets and the database schema (idempotent)."""
     upgrade()
@@ -44,6 +45,7 @@ def init_command(hall_name: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Seed a realistic demo hall: 8 windows, staff and service items (idempotent)."""
     upgrade()

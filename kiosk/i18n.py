@@ -1,10 +1,12 @@
 """Language choice: Simplified Chinese by default, English on request (?lang=en, remembered)."""
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, device listener, sync daemon
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang") or request.cookies.get("lang")
     if wanted in languages:
         return wanted

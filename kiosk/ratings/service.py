@@ -20,7 +20,7 @@ from kiosk.extensions import db
 from kiosk.models import Hall, Invitation, OutboxEntry, Rating, ReasonTemplate, Window
 from kiosk.models.base import utcnow
 from kiosk.ratings.errors import AlreadyRated, NotFound, RatingError
-from kiosk.ratings.levels import is_bad, levels_for_scale
+from kiosk.ratings.levels import LEVEL_NAMES, is_bad, levels_for_scale
 from kiosk.ratings.record import rating_record
 
 COMMENT_MAX = 500
@@ -105,7 +105,7 @@ def record_rating(
     reasons = list(reasons or [])
     comment = (comment or "").strip()
     phone = (phone or "").strip() or None
-    if not isinstance(level, int) or isinstance(level, bool):
+    if not isinstance(level, int) or isinstance(level, bool) or level not in LEVEL_NAMES:
         raise RatingError("bad_level", _l("评价等级无效。"))
     _validate_text(level, channel, reasons, comment, phone)
 
