@@ -20,6 +20,8 @@ DEFAULTS = {
     "JSON_AS_ASCII": False,
     # How long an invitation is offered on the window's screen / evaluator.
     "INVITE_SCREEN_SECONDS": 120,
+    # The touchscreen returns to its idle screen after this long without a touch.
+    "KIOSK_IDLE_SECONDS": 30,
 }
 
 

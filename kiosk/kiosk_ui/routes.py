@@ -1,6 +1,6 @@
 """The window touchscreen: idle screen, rating screen, reasons, thanks."""
 import sqlalchemy as sa
-from flask import abort, jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
@@ -10,8 +10,6 @@ from kiosk.kiosk_ui import bp
 from kiosk.models import Hall, Window
 from kiosk.ratings.levels import levels_for_scale
 from kiosk.ratings.service import current_reasons, record_rating
-
-IDLE_TIMEOUT_SECONDS = 30
 
 
 def _window_or_404(code: str) -> Window:
@@ -32,7 +30,7 @@ def screen(code: str):
         hall=hall,
         levels=levels_for_scale(window.scale),
         reasons=template.items if template else [],
-        idle_timeout=IDLE_TIMEOUT_SECONDS,
+        idle_timeout=current_app.config["KIOSK_IDLE_SECONDS"],
     )
 
 
