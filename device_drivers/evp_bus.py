@@ -13,6 +13,7 @@ polled. Nothing is acked automatically.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -129,10 +130,8 @@ class EvpBus:
                     for d in self._devices.values()]
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(serial.SerialException, OSError):
             self.port.close()
-        except (serial.SerialException, OSError):
-            pass
 
     # ------------------------------------------------------------ polling
     def _poll_device(self, address: int) -> DeviceEvent | None:
@@ -257,3 +256,12 @@ class EvpBus:
             return self.port.read(size)
         except (serial.SerialException, OSError) as exc:
             raise PortLost(f"read failed on {self.port_url or self.port}: {exc}") from exc
+
+
+def _register() -> None:
+    from .registry import register
+
+    register(EvpBus.protocol, EvpBus.open)
+
+
+_register()

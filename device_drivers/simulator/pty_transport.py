@@ -122,11 +122,8 @@ class PtyTransport:
                     line.host_write(data, line.clock())
             out = line.take_due(line.clock())
             if out:
-                try:
+                with contextlib.suppress(OSError):  # unplugged meanwhile
                     os.write(master, out)
-                except OSError:
-                    pass  # unplugged meanwhile
-        return
 
 
 def wait_for_path(path: str, timeout_s: float = 5.0) -> bool:
