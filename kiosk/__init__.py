@@ -63,3 +63,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # machine clients authenticate with bearer tokens, not cookies
+    _register_sync_and_hub(app)
+
+
+def _register_sync_and_hub(app: Flask) -> None:
+    """`flask sync …` on every role (a hub can forward upward); the hub only on a hub."""
+    from kiosk.sync import bp as sync_bp
+
+    app.register_blueprint(sync_bp)
+    if app.config.get("ROLE") == "hub":
+        from kiosk.hub import bp as hub_bp
+
+        app.register_blueprint(hub_bp)
+        csrf.exempt(hub_bp)  # machine clients sign each request (HMAC); the dashboard has no forms
+        app.config.setdefault("HOME_ENDPOINTS", [])
+        app.config["HOME_ENDPOINTS"] = ["hub.dashboard", *app.config["HOME_ENDPOINTS"]]

@@ -25,3 +25,17 @@ __all__ = [
     "Window",
     "window_services",
 ]
+from kiosk.models.hub import (  # noqa: E402
+    HubAuthRefusal,
+    HubBatch,
+    HubHall,
+    HubNonce,
+    HubRating,
+    HubRatingEvent,
+)
+from kiosk.models.sync import SyncState  # noqa: E402
+
+__all__ += [
+    "HubAuthRefusal", "HubBatch", "HubHall", "HubNonce", "HubRating", "HubRatingEvent",
+    "SyncState",
+]

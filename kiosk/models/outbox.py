@@ -19,5 +19,7 @@ class OutboxEntry(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     dead: Mapped[bool] = mapped_column(default=False)  # rejected upstream: parked for a human
+    # The sync daemon's lease on a row while a batch is in flight (kiosk/sync/store.py).
+    claimed_until: Mapped[datetime | None]
 
     __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "dead", "id"),)

@@ -1,28 +1,124 @@
-"""The upstream record of a rating, snapshotted into the outbox in the rating's own commit."""
+"""The upstream records (docs/sync-api.md): pure builders, no database, no Flask.
+
+A rating's record is snapshotted into the outbox in the rating's own commit; later events
+on the same rating (差评 case status, exclusion after appeal) are records of their own kind.
+Field names are ours (snake_case, stable); `to_national()` renames them to the national
+好差评 platform's names for an upstream that wants those.
+"""
+from datetime import datetime
+
 from kiosk.ratings.levels import LEVEL_NAMES
-from kiosk.timeutil import iso_utc
+from kiosk.timeutil import iso_utc, to_local
+
+SCHEMA = 1
+KINDS = ("rating", "rating_event")
+
+# GB/T 39046 评价渠道 (text) and the common provincial `pf` code for each of our channels.
+CHANNEL_GBT = {
+    "touch": ("政务大厅平板电脑", 4),
+    "evaluator": ("政务大厅其他终端", 5),
+    "qr": ("二维码", 3),
+    "default": ("系统默认评价", 7),
+}
+EVENT_TYPES = ("case_status", "excluded", "reinstated")
+CASE_STATUSES = (
+    "registered", "assigned", "verified", "rectifying", "rectified", "replied", "revisited",
+    "closed",
+)
 
 
-def rating_record(rating, window, hall) -> dict:
-    """Canonical record (docs/sync-api.md). The phone never travels in this record."""
+def mask_phone(phone: str | None) -> str | None:
+    """138****5678: enough for a clerk to recognise, useless to anyone else."""
+    if not phone:
+        return None
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+
+
+def rating_record(rating, hall) -> dict:
+    """The canonical record of one rating. `rating` is the ratings service's StoredRating
+    (or anything with its attributes), `hall` its HallFacts. The full phone number never
+    goes into the outbox: the sync daemon seals it per upstream (see kiosk/sync/contact.py)."""
     return {
+        "schema": SCHEMA,
+        "kind": "rating",
         "id": str(rating.id),
         "hall_name": hall.name,
-        "region_code": hall.region_code,
-        "dept_code": hall.dept_code,
-        "window_code": window.code,
-        "staff_no": rating.staff.staff_no if rating.staff else None,
-        "service_code": rating.service.code if rating.service else None,
-        "case_no": rating.case_no,
-        "channel": rating.channel,
-        "level": rating.level,
-        "level_name": LEVEL_NAMES[rating.level],
+        "region_code": hall.region_code,  # 行政区划
+        "dept_code": hall.dept_code,  # 统一社会信用代码 of the 实施主体
+        "window_code": rating.window_code,
+        "staff_no": rating.staff_no,  # 工号
+        "service_code": rating.service_code,  # 事项编码
+        "case_no": rating.case_no,  # 办件编号
+        "channel": rating.channel,  # 评价渠道, see CHANNEL_GBT
+        "level": rating.level,  # 满意度代码: 1 非常满意 … 5 非常不满意
+        "level_name": LEVEL_NAMES[rating.level],  # 满意度
         "scale": rating.scale,
         "reasons": list(rating.reasons or []),
         "reason_version": rating.reason_version,
-        "comment": rating.comment,
+        "comment": rating.comment or "",  # 文字评价
         "real_name": rating.phone is not None,
-        "rated_at": iso_utc(rating.rated_at),
-        "is_default": rating.is_default,
-        "uninvited": rating.uninvited,
+        "phone_masked": mask_phone(rating.phone),
+        "rated_at": iso_utc(rating.rated_at),  # 评价时间
+        "assess_number": 1,  # 评价次数: 1 first rating, 2 a 补充评价
+        "is_default": bool(rating.is_default),
+        "uninvited": bool(rating.uninvited),
+    }
+
+
+def rating_event_record(
+    *,
+    event_id,
+    rating_id,
+    event: str,
+    at: datetime,
+    status: str | None = None,
+    due_at: datetime | None = None,
+    note: str = "",
+) -> dict:
+    """A later event on a rating. `event_id` is a fresh uuid7: the hub de-duplicates by it and
+    applies events in `at` order, so a late or repeated event never rolls a status back."""
+    if event not in EVENT_TYPES:
+        raise ValueError(f"unknown event {event}")
+    if event == "case_status" and status not in CASE_STATUSES:
+        raise ValueError(f"unknown case status {status}")
+    return {
+        "schema": SCHEMA,
+        "kind": "rating_event",
+        "id": str(event_id),
+        "rating_id": str(rating_id),
+        "event": event,
+        "status": status,
+        "due_at": iso_utc(due_at),
+        "at": iso_utc(at),
+        "note": note,
+    }
+
+
+def _gbt_time(iso: str | None) -> str | None:
+    """评价时间 in GB/T form, YYYYMMDDThhmmss, in hall (China) time."""
+    if not iso:
+        return None
+    utc = datetime.fromisoformat(iso.replace("Z", "+00:00")).replace(tzinfo=None)
+    return to_local(utc).strftime("%Y%m%dT%H%M%S")
+
+
+def to_national(record: dict) -> dict:
+    """The rating record under the national platform's field names (a profile's field map).
+    Note `satisfaction` counts the provincial way: 5 = 非常满意."""
+    channel_text, pf = CHANNEL_GBT[record["channel"]]
+    return {
+        "projectNo": record["case_no"],
+        "taskCode": record["service_code"],
+        "areaCode": record["region_code"],
+        "deptCode": record["dept_code"],
+        "proManager": record["staff_no"],
+        "pf": pf,
+        "channelName": channel_text,
+        "satisfaction": 6 - record["level"],
+        "satisfactionName": record["level_name"],
+        "evalDetail": ",".join(record["reasons"]),
+        "writingEvaluation": record["comment"],
+        "assessTime": _gbt_time(record["rated_at"]),
+        "assessNumber": record["assess_number"],
+        "userProp": 1,
     }

@@ -1,0 +1,6 @@
+"""The hub: the central receiver halls sync to (registered only when ROLE == "hub")."""
+from flask import Blueprint
+
+bp = Blueprint("hub", __name__, url_prefix="/hub", cli_group="hub")
+
+from kiosk.hub import cli, routes  # noqa: E402,F401

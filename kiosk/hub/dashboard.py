@@ -1,0 +1,66 @@
+"""Per-hall figures for the dashboard, computed in SQL (one grouped query per figure set)."""
+from dataclasses import dataclass
+from datetime import datetime, time
+
+import sqlalchemy as sa
+
+from kiosk.extensions import db
+from kiosk.models import HubHall, HubRating
+from kiosk.timeutil import to_local, to_utc
+
+OPEN_EXCLUDES = ("closed",)
+
+
+@dataclass
+class HallRow:
+    code: str
+    name: str
+    today: int = 0
+    today_good: int = 0
+    counted: int = 0  # all non-excluded ratings
+    good: int = 0
+    bad_open: int = 0
+    bad_overdue: int = 0
+    last_sync_at: datetime | None = None
+    backlog: int | None = None
+    oldest_unsynced_at: datetime | None = None
+    dead: int | None = None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return None if self.counted == 0 else self.good / self.counted
+
+
+def local_day_start(now_utc: datetime) -> datetime:
+    """Midnight in hall time, as naive UTC (the way times are stored)."""
+    return to_utc(datetime.combine(to_local(now_utc).date(), time()))
+
+
+def hall_overview(now: datetime) -> list[HallRow]:
+    halls = {h.code: HallRow(h.code, h.name, last_sync_at=h.last_sync_at,
+                             backlog=h.reported_backlog, oldest_unsynced_at=h.reported_oldest_at,
+                             dead=h.reported_dead)
+             for h in db.session.scalars(sa.select(HubHall).order_by(HubHall.code))}
+    r = HubRating
+    counted = sa.not_(r.excluded)
+    good = sa.and_(counted, r.level <= 3)
+    bad_open = sa.and_(counted, r.level >= 4,
+                       sa.or_(r.case_status.is_(None), r.case_status.not_in(OPEN_EXCLUDES)))
+    today = r.rated_at >= local_day_start(now)
+
+    def count_if(cond):
+        return sa.func.count().filter(cond)
+
+    rows = db.session.execute(
+        sa.select(
+            r.origin_hall,
+            count_if(sa.and_(today, counted)), count_if(sa.and_(today, good)),
+            count_if(counted), count_if(good), count_if(bad_open),
+            count_if(sa.and_(bad_open, r.case_due_at < now)),
+        ).group_by(r.origin_hall)
+    )
+    for code, t, tg, c, g, bo, bd in rows:
+        row = halls.setdefault(code, HallRow(code, code))
+        row.today, row.today_good, row.counted, row.good = t, tg, c, g
+        row.bad_open, row.bad_overdue = bo, bd
+    return list(halls.values())

@@ -1,0 +1,199 @@
+"""Stores one batch from one hall in one transaction, idempotently by record id.
+
+Valid records are inserted set-based (PostgreSQL: COPY into a temp table, then one
+INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING id); ids that come back were stored,
+the other valid ones were already there (duplicates). A crash before COMMIT leaves nothing
+behind, and the hall sends the batch again.
+"""
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kiosk.extensions import db
+from kiosk.hub import keys
+from kiosk.hub.validate import Rejected, event_row, rating_row, record_id
+from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent, OutboxEntry
+from kiosk.sync.sealing import SealError, derive_key, seal, unseal
+
+RATING_COLUMNS = ("id", "origin_hall", "sender_hall", "rated_at", "level", "channel",
+                  "is_default", "excluded", "contact_sealed", "record", "received_at")
+EVENT_COLUMNS = ("id", "rating_id", "origin_hall", "event", "status", "due_at", "at",
+                 "record", "received_at")
+GENERIC_CHUNK = 400  # rows per multi-row INSERT where COPY is not available (SQLite)
+
+
+@dataclass
+class Outcome:
+    stored: list[str] = field(default_factory=list)
+    duplicate: list[str] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+
+    def answer(self, batch_id: str) -> dict:
+        return {"batch_id": batch_id, "stored": self.stored, "duplicate": self.duplicate,
+                "rejected": self.rejected}
+
+
+def _reseal_contact(item: dict, hall: HubHall, hall_key: bytes, row: dict) -> None:
+    """The phone arrives sealed with a key only this hall and we know; we keep it sealed
+    under our own key, bound to the rating id."""
+    token = item.get("contact")
+    if token is None:
+        return
+    try:
+        phone = unseal(derive_key(hall_key, "contact"), token, aad=row["id"])
+    except (SealError, ValueError, TypeError):
+        raise Rejected("bad_contact") from None
+    row["contact_sealed"] = seal(keys.contact_box(), phone, aad=row["id"])
+
+
+def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outcome: Outcome):
+    ratings, events = [], []
+    for item in items:
+        try:
+            if not isinstance(item, dict):
+                raise Rejected("not_an_object")
+            origin = hall.code
+            if hall.may_forward and isinstance(item.get("origin_hall"), str):
+                origin = item["origin_hall"][:40]
+            kind = item.get("kind")
+            if kind == "rating":
+                row = rating_row(item, origin, hall.code, now)
+                row["contact_sealed"] = None
+                _reseal_contact(item, hall, hall_key, row)
+                ratings.append(row)
+            elif kind == "rating_event":
+                events.append(event_row(item, origin, now))
+            else:
+                raise Rejected("unknown_kind")
+        except Rejected as exc:
+            outcome.rejected.append({"id": record_id(item), "reason": exc.reason})
+    return ratings, events
+
+
+def _copy_insert(conn, table: str, columns: tuple[str, ...], rows: list[dict]) -> set[str]:
+    """PostgreSQL: COPY into a per-connection temp table, then one INSERT … ON CONFLICT."""
+    raw = conn.connection.driver_connection
+    cols = ", ".join(columns)
+    with raw.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table}_in "
+                    f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+        with cur.copy(f"COPY {table}_in ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([
+                    json.dumps(row[c], ensure_ascii=False, separators=(",", ":"))
+                    if c == "record" else row[c]
+                    for c in columns
+                ])
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {table}_in "
+                    f"ON CONFLICT (id) DO NOTHING RETURNING id")
+        stored = {str(r[0]) for r in cur.fetchall()}
+        cur.execute(f"TRUNCATE {table}_in")  # ON COMMIT cleans too; a second call may follow
+    return stored
+
+
+def _generic_insert(conn, model, rows: list[dict]) -> set[str]:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stored: set[str] = set()
+    for start in range(0, len(rows), GENERIC_CHUNK):
+        chunk = [{**r, "id": uuid.UUID(r["id"]), **(
+            {"rating_id": uuid.UUID(r["rating_id"])} if "rating_id" in r else {})}
+            for r in rows[start:start + GENERIC_CHUNK]]
+        stmt = insert(model).values(chunk).on_conflict_do_nothing(index_elements=["id"])
+        stored.update(str(i) for i in conn.execute(stmt.returning(model.id)).scalars())
+    return stored
+
+
+def _insert(conn, model, columns, rows) -> set[str]:
+    if not rows:
+        return set()
+    if conn.dialect.name == "postgresql":
+        return _copy_insert(conn, model.__tablename__, columns, rows)
+    return _generic_insert(conn, model, rows)
+
+
+def _apply_events(conn, rating_ids: set[str]) -> None:
+    """Recomputes case status and exclusion from all events of these ratings, newest wins;
+    so events may arrive late, twice or before their rating and the result is the same."""
+    if not rating_ids:
+        return
+    e = HubRatingEvent.__table__
+    r = HubRating.__table__
+
+    def latest(column, *kinds):
+        return (sa.select(column).where(e.c.rating_id == r.c.id, e.c.event.in_(kinds))
+                .order_by(e.c.at.desc(), e.c.id.desc()).limit(1).scalar_subquery())
+
+    ids = [uuid.UUID(i) for i in rating_ids]
+    conn.execute(
+        r.update().where(r.c.id.in_(ids)).values(
+            case_status=latest(e.c.status, "case_status"),
+            case_due_at=latest(e.c.due_at, "case_status"),
+            excluded=sa.func.coalesce(latest(e.c.event == "excluded", "excluded", "reinstated"),
+                                      sa.false()),
+        )
+    )
+
+
+def _ratings_with_events(conn, stored_ratings: set[str]) -> set[str]:
+    if not stored_ratings:
+        return set()
+    e = HubRatingEvent.__table__
+    ids = [uuid.UUID(i) for i in stored_ratings]
+    found = conn.execute(sa.select(e.c.rating_id).where(e.c.rating_id.in_(ids)).distinct())
+    return {str(i) for i in found.scalars()}
+
+
+def _forward(conn, ratings: list[dict], events: list[dict], stored: set[str], now) -> None:
+    """A hub with an upstream of its own feeds its outbox in the same transaction."""
+    rows = [
+        {"kind": kind, "record_id": row["id"], "payload": {**row["record"],
+         "origin_hall": row["origin_hall"]}, "created_at": now, "attempts": 0, "dead": False}
+        for kind, group in (("rating", ratings), ("rating_event", events))
+        for row in group if row["id"] in stored
+    ]
+    if rows:
+        conn.execute(sa.insert(OutboxEntry), rows)
+
+
+def _note_batch(conn, hall: HubHall, batch: dict, outcome: Outcome, count: int, now) -> None:
+    backlog = batch.get("backlog") if isinstance(batch.get("backlog"), dict) else {}
+    oldest = backlog.get("oldest_at")
+    try:
+        oldest_at = datetime.fromisoformat(oldest).replace(tzinfo=None) if oldest else None
+    except (TypeError, ValueError):
+        oldest_at = None
+
+    def as_int(v):
+        return v if type(v) is int else None
+
+    conn.execute(sa.update(HubHall).where(HubHall.id == hall.id).values(
+        last_sync_at=now, reported_backlog=as_int(backlog.get("pending")),
+        reported_oldest_at=oldest_at, reported_dead=as_int(backlog.get("dead"))))
+    conn.execute(sa.insert(HubBatch).values(
+        hall_code=hall.code, batch_id=str(batch.get("batch_id"))[:40], received_at=now,
+        records=count, stored=len(outcome.stored), duplicate=len(outcome.duplicate),
+        rejected=len(outcome.rejected)))
+
+
+def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> Outcome:
+    items = batch["items"]
+    outcome = Outcome()
+    ratings, events = split_items(items, hall, hall_key, now, outcome)
+    conn = db.session.connection()
+    stored = _insert(conn, HubRating, RATING_COLUMNS, ratings)
+    stored |= _insert(conn, HubRatingEvent, EVENT_COLUMNS, events)
+    touched = {row["rating_id"] for row in events if row["id"] in stored}
+    touched |= _ratings_with_events(conn, {r["id"] for r in ratings if r["id"] in stored})
+    _apply_events(conn, touched)
+    if current_app.config.get("SYNC_URL"):
+        _forward(conn, ratings, events, stored, now)
+    for row in (*ratings, *events):
+        (outcome.stored if row["id"] in stored else outcome.duplicate).append(row["id"])
+    _note_batch(conn, hall, batch, outcome, len(items), now)
+    db.session.commit()
+    return outcome

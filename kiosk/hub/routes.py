@@ -1,0 +1,86 @@
+"""The hub's HTTP side: the machine API for halls and the dashboard for people."""
+import json
+
+from flask import Response, abort, current_app, jsonify, render_template, request
+
+from kiosk.auth.decorators import role_required
+from kiosk.hub import bp
+from kiosk.hub.auth import Refused, authenticate
+from kiosk.hub.dashboard import hall_overview
+from kiosk.hub.ingest import ingest_batch
+from kiosk.hub.published import published_config
+from kiosk.models.base import utcnow
+from kiosk.sync.wire import MAX_BATCH_RECORDS, BodyTooLarge, encode_answer, gunzip_bytes, gzip_bytes
+from kiosk.timeutil import to_local
+
+GZIP_ANSWER_OVER = 1024
+
+
+def _refusal(exc: Refused):
+    return jsonify({"error": exc.reason}), exc.status
+
+
+def _json_answer(payload: dict, status: int = 200) -> Response:
+    body = encode_answer(payload)
+    response = Response(body, status=status, mimetype="application/json")
+    if len(body) > GZIP_ANSWER_OVER and "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.set_data(gzip_bytes(body))
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _read_batch(raw: bytes) -> dict:
+    encoding = request.headers.get("Content-Encoding", "identity").lower()
+    limit = current_app.config.get("HUB_MAX_BATCH_BYTES", 16 * 1024 * 1024)
+    try:
+        body = gunzip_bytes(raw, limit) if encoding == "gzip" else raw
+    except BodyTooLarge:
+        abort(413, "batch too large")
+    except ValueError as exc:
+        abort(400, str(exc))
+    if encoding not in ("gzip", "identity"):
+        abort(415, "Content-Encoding must be gzip or identity")
+    try:
+        batch = json.loads(body)
+    except ValueError:
+        abort(400, "body is not JSON")
+    if not isinstance(batch, dict) or not isinstance(batch.get("items"), list):
+        abort(400, "a batch is an object with an items list")
+    if len(batch["items"]) > MAX_BATCH_RECORDS:
+        abort(413, f"at most {MAX_BATCH_RECORDS} records per batch")
+    return batch
+
+
+@bp.post("/api/v1/batches")
+def receive_batch():
+    raw = request.get_data(cache=False)
+    try:
+        hall, key = authenticate(request, raw)
+    except Refused as exc:
+        return _refusal(exc)
+    batch = _read_batch(raw)
+    if batch.get("hall") not in (None, hall.code):
+        abort(400, "batch.hall does not match X-Hall-Id")
+    outcome = ingest_batch(hall, key, batch, utcnow())
+    return _json_answer(outcome.answer(str(batch.get("batch_id"))))
+
+
+@bp.get("/api/v1/config")
+def config():
+    try:
+        hall, _key = authenticate(request, request.get_data(cache=False))
+    except Refused as exc:
+        return _refusal(exc)
+    return _json_answer(published_config(hall))
+
+
+@bp.get("/")
+@role_required("admin", "manager", "auditor")
+def dashboard():
+    now = utcnow()
+    return render_template("hub/dashboard.html", halls=hall_overview(now), now=now)
+
+
+@bp.app_template_filter("hub_local_time")
+def hub_local_time(utc_naive) -> str:
+    return to_local(utc_naive).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,59 @@
+"""HTTP to the hub: signed, gzip-compressed, with connect and read timeouts."""
+import json
+import time
+from urllib.parse import urlsplit
+
+import httpx
+
+from kiosk.sync import signing
+from kiosk.sync.settings import SyncSettings
+from kiosk.sync.wire import gzip_bytes
+
+BATCHES_PATH = "/hub/api/v1/batches"
+CONFIG_PATH = "/hub/api/v1/config"
+
+
+class HubError(RuntimeError):
+    """The hub could not be reached or did not answer with a usable result."""
+
+
+class HubClient:
+    def __init__(self, settings: SyncSettings, clock=time.time, transport=None):
+        self.settings = settings
+        self.clock = clock
+        self.http = httpx.Client(
+            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+            transport=transport,
+            headers={"User-Agent": "kiosk-sync/1"},
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _request(self, method: str, path: str, body: bytes, extra: dict) -> dict:
+        url = self.settings.url + path
+        headers = signing.signed_headers(self.settings.hall_id, self.settings.key, method,
+                                         urlsplit(url).path, body, self.clock())
+        try:
+            response = self.http.request(method, url, content=body, headers={**extra, **headers})
+            content = response.read()
+        except httpx.HTTPError as exc:
+            raise HubError(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise HubError(f"HTTP {response.status_code}: {content[:300]!r}")
+        try:
+            return json.loads(content)
+        except ValueError as exc:
+            raise HubError(f"answer is not JSON: {content[:100]!r}") from exc
+
+    def send_batch(self, raw_batch: bytes) -> dict:
+        answer = self._request("POST", BATCHES_PATH, gzip_bytes(raw_batch), {
+            "Content-Type": "application/json", "Content-Encoding": "gzip",
+            "Accept-Encoding": "gzip",
+        })
+        if not all(isinstance(answer.get(k), list) for k in ("stored", "duplicate", "rejected")):
+            raise HubError("answer lacks stored/duplicate/rejected")
+        return answer
+
+    def fetch_config(self) -> dict:
+        return self._request("GET", CONFIG_PATH, b"", {"Accept-Encoding": "gzip"})

@@ -1,0 +1,24 @@
+"""For code that changes a rating later (差评 case workflow, appeals): queue the event
+upstream in the caller's own transaction, next to the change it describes."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from uuid6 import uuid7
+
+from kiosk.models import OutboxEntry
+from kiosk.models.base import utcnow
+from kiosk.ratings.record import rating_event_record
+
+
+def queue_rating_event(conn_or_session, rating_id, event: str, *, status: str | None = None,
+                       due_at: datetime | None = None, note: str = "",
+                       at: datetime | None = None) -> str:
+    """Adds a kind="rating_event" outbox row; commit it with your change. Returns its id."""
+    at = at or utcnow()
+    event_id = uuid7()
+    payload = rating_event_record(event_id=event_id, rating_id=rating_id, event=event, at=at,
+                                  status=status, due_at=due_at, note=note)
+    conn_or_session.execute(sa.insert(OutboxEntry).values(
+        kind="rating_event", record_id=str(event_id), payload=payload, created_at=at,
+        attempts=0, dead=False))
+    return str(event_id)

@@ -1,0 +1,147 @@
+"""The daemon's reads and writes on the outbox and its state row: each a short transaction,
+so the web app and the device listener never wait long for the SQLite write lock."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kiosk.db_setup import IMMEDIATE
+from kiosk.models import OutboxEntry, SyncState
+
+outbox = OutboxEntry.__table__
+state = SyncState.__table__
+LEASE = timedelta(minutes=5)  # a claim older than this is free again (its daemon died)
+STATE_ID = 1
+
+
+@dataclass
+class Claimed:
+    row_id: int
+    kind: str
+    record_id: str
+    payload_text: str  # the JSON as stored: spliced into the batch without re-encoding
+
+
+@dataclass
+class Backlog:
+    pending: int
+    oldest_at: datetime | None
+    dead: int
+
+
+def _write(engine: Engine):
+    """A connection whose transaction starts with BEGIN IMMEDIATE on SQLite."""
+    return engine.connect().execution_options(**{IMMEDIATE: True})
+
+
+def _pending(now: datetime):
+    return sa.and_(outbox.c.sent_at.is_(None), outbox.c.dead.is_(False),
+                   sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+
+
+def claim(engine: Engine, now: datetime, limit: int) -> list[Claimed]:
+    """Leases the oldest pending rows to this daemon, in one short write transaction."""
+    pick = sa.select(outbox.c.id).where(_pending(now)).order_by(outbox.c.id).limit(limit)
+    if engine.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        outbox.update()
+        .where(outbox.c.id.in_(pick.scalar_subquery()))
+        .values(claimed_until=now + LEASE, attempts=outbox.c.attempts + 1)
+        .returning(outbox.c.id, outbox.c.kind, outbox.c.record_id,
+                   sa.cast(outbox.c.payload, sa.Text))
+    )
+    with _write(engine) as conn, conn.begin():
+        rows = conn.execute(stmt).all()
+    return sorted((Claimed(*r) for r in rows), key=lambda c: c.row_id)
+
+
+def release_all_claims(engine: Engine) -> int:
+    """At daemon start (holding the instance lock): earlier claims belong to a dead process."""
+    with _write(engine) as conn, conn.begin():
+        return conn.execute(
+            outbox.update().where(outbox.c.claimed_until.is_not(None), outbox.c.sent_at.is_(None))
+            .values(claimed_until=None)
+        ).rowcount
+
+
+def settle(engine: Engine, now: datetime, *, confirmed: list[int], rejected: dict[int, str],
+           unanswered: list[int], error: str | None = None) -> None:
+    """Marks only what the hub confirmed; rejected rows go to the dead-letter list; the rest
+    is released to be sent again."""
+    with _write(engine) as conn, conn.begin():
+        if confirmed:
+            conn.execute(outbox.update().where(outbox.c.id.in_(confirmed))
+                         .values(sent_at=now, claimed_until=None, last_error=None))
+        if rejected:
+            conn.execute(
+                outbox.update().where(outbox.c.id == sa.bindparam("row_id"))
+                .values(dead=True, claimed_until=None, last_error=sa.bindparam("reason")),
+                [{"row_id": k, "reason": v} for k, v in rejected.items()],
+            )
+        if unanswered:
+            conn.execute(outbox.update().where(outbox.c.id.in_(unanswered))
+                         .values(claimed_until=None, last_error=error))
+
+
+def backlog(engine: Engine) -> Backlog:
+    with engine.connect() as conn:
+        pending, oldest = conn.execute(
+            sa.select(sa.func.count(), sa.func.min(outbox.c.created_at))
+            .where(outbox.c.sent_at.is_(None), outbox.c.dead.is_(False))
+        ).one()
+        dead = conn.execute(sa.select(sa.func.count()).where(outbox.c.dead.is_(True))).scalar()
+    return Backlog(pending, oldest, dead)
+
+
+def dead_letters(engine: Engine, limit: int = 100) -> list:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(outbox.c.id, outbox.c.kind, outbox.c.record_id, outbox.c.created_at,
+                      outbox.c.last_error).where(outbox.c.dead.is_(True))
+            .order_by(outbox.c.id).limit(limit)
+        ).all()
+
+
+def requeue_dead(engine: Engine, row_ids: list[int] | None = None) -> int:
+    """After a fix upstream, a manager sends parked rows again."""
+    cond = outbox.c.dead.is_(True)
+    if row_ids:
+        cond = sa.and_(cond, outbox.c.id.in_(row_ids))
+    with _write(engine) as conn, conn.begin():
+        return conn.execute(outbox.update().where(cond).values(dead=False, last_error=None)).rowcount
+
+
+def read_state(engine: Engine):
+    with engine.connect() as conn:
+        return conn.execute(sa.select(state).where(state.c.id == STATE_ID)).first()
+
+
+def _upsert_state(conn, values: dict) -> None:
+    if conn.execute(state.update().where(state.c.id == STATE_ID).values(**values)).rowcount == 0:
+        base = {"id": STATE_ID, "consecutive_failures": 0, "sent_total": 0}
+        conn.execute(state.insert().values(**{**base, **values}))
+
+
+def note_success(engine: Engine, now: datetime, sent: int) -> None:
+    with _write(engine) as conn, conn.begin():
+        _upsert_state(conn, {"last_attempt_at": now, "last_success_at": now,
+                             "consecutive_failures": 0})
+        conn.execute(state.update().where(state.c.id == STATE_ID)
+                     .values(sent_total=state.c.sent_total + sent))
+
+
+def note_failure(engine: Engine, now: datetime, error: str) -> int:
+    with _write(engine) as conn, conn.begin():
+        _upsert_state(conn, {"last_attempt_at": now, "last_error_at": now,
+                             "last_error": error[:2000]})
+        conn.execute(state.update().where(state.c.id == STATE_ID)
+                     .values(consecutive_failures=state.c.consecutive_failures + 1))
+        return conn.execute(sa.select(state.c.consecutive_failures)
+                            .where(state.c.id == STATE_ID)).scalar()
+
+
+def note_config_fetched(engine: Engine, now: datetime) -> None:
+    with _write(engine) as conn, conn.begin():
+        _upsert_state(conn, {"config_fetched_at": now})

@@ -1,0 +1,152 @@
+"""The outbox worker: run_once(now) sends one batch; run_forever() loops with backoff.
+
+Claim (short write) → send (no transaction open) → settle (short write). Only what the hub
+confirmed is marked sent; a crash anywhere in between leaves rows that are sent again and
+that the hub recognises as duplicates.
+"""
+import random
+import signal
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from kiosk.models.base import utcnow
+from kiosk.sync import store
+from kiosk.sync.apply_config import apply_config
+from kiosk.sync.client import HubClient, HubError
+from kiosk.sync.contact import add_contacts
+from kiosk.sync.settings import SyncSettings
+from kiosk.sync.wire import encode_batch
+from kiosk.timeutil import iso_utc
+
+BACKOFF_CAP = 60.0
+IDLE_POLL = 2.0
+BACKLOG_REFRESH = timedelta(seconds=10)  # counting a big backlog per batch would cost more
+
+
+@dataclass
+class RunResult:
+    claimed: int = 0
+    stored: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    error: str | None = None
+    more: bool = False  # a full batch went out: there is probably more to send
+
+
+def backoff_delay(failures: int, rng: random.Random, cap: float = BACKOFF_CAP) -> float:
+    """Doubling with jitter, capped: halls that lost the hub together do not return together."""
+    ceiling = min(cap, 2.0 ** max(failures, 1))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def outcome_rows(claimed: list[store.Claimed], answer: dict):
+    """Maps the hub's answer (by record id) to outbox rows: confirmed, rejected, unanswered."""
+    ok = set(answer["stored"]) | set(answer["duplicate"])
+    refused = {r.get("id"): str(r.get("reason")) for r in answer["rejected"] if isinstance(r, dict)}
+    confirmed, rejected, unanswered = [], {}, []
+    for c in claimed:
+        if c.record_id in ok:
+            confirmed.append(c.row_id)
+        elif c.record_id in refused:
+            rejected[c.row_id] = f"rejected by hub: {refused[c.record_id]}"
+        else:
+            unanswered.append(c.row_id)
+    return confirmed, rejected, unanswered
+
+
+class Worker:
+    def __init__(self, engine: Engine, settings: SyncSettings, client: HubClient | None = None):
+        self.engine = engine
+        self.settings = settings
+        self.client = client or HubClient(settings)
+        self.config_due_at: datetime | None = None
+        self._backlog: tuple[datetime, dict] | None = None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _maybe_fetch_config(self, now: datetime) -> None:
+        if self.config_due_at is not None and now < self.config_due_at:
+            return
+        self.config_due_at = now + timedelta(seconds=self.settings.config_interval)
+        try:
+            apply_config(self.engine, self.client.fetch_config(), now)
+            store.note_config_fetched(self.engine, now)
+        except HubError as exc:
+            store.note_failure(self.engine, now, f"config: {exc}")
+
+    def _backlog_report(self, now: datetime) -> dict:
+        if self._backlog is None or now - self._backlog[0] > BACKLOG_REFRESH:
+            b = store.backlog(self.engine)
+            self._backlog = (now, {"pending": b.pending, "oldest_at": iso_utc(b.oldest_at),
+                                   "dead": b.dead})
+        return self._backlog[1]
+
+    def run_once(self, now: datetime) -> RunResult:
+        self._maybe_fetch_config(now)
+        claimed = store.claim(self.engine, now, self.settings.batch_size)
+        if not claimed:
+            return RunResult()
+        texts = [c.payload_text for c in claimed]
+        if self.settings.send_contact:
+            texts = add_contacts(self.engine, claimed, self.settings.key)
+        body = encode_batch(batch_id=str(uuid.uuid4()), hall_id=self.settings.hall_id,
+                            sent_at=iso_utc(now), backlog=self._backlog_report(now),
+                            item_texts=texts)
+        try:
+            answer = self.client.send_batch(body)
+        except HubError as exc:
+            error = str(exc)
+            store.settle(self.engine, now, confirmed=[], rejected={},
+                         unanswered=[c.row_id for c in claimed], error=error)
+            store.note_failure(self.engine, now, error)
+            return RunResult(claimed=len(claimed), error=error)
+        confirmed, rejected, unanswered = outcome_rows(claimed, answer)
+        store.settle(self.engine, now, confirmed=confirmed, rejected=rejected,
+                     unanswered=unanswered, error="not answered by hub")
+        store.note_success(self.engine, now, len(confirmed))
+        return RunResult(claimed=len(claimed), stored=len(answer["stored"]),
+                         duplicate=len(answer["duplicate"]), rejected=len(rejected),
+                         more=len(claimed) == self.settings.batch_size)
+
+
+def drain(worker: Worker, clock: Callable[[], datetime] = utcnow) -> RunResult:
+    """Sends until the outbox is empty or the hub fails (`flask sync run --once`)."""
+    total = RunResult()
+    while True:
+        r = worker.run_once(clock())
+        total.claimed += r.claimed
+        total.stored += r.stored
+        total.duplicate += r.duplicate
+        total.rejected += r.rejected
+        if r.error or not r.more:
+            total.error = r.error
+            return total
+
+
+def run_forever(worker: Worker, stop: threading.Event, clock: Callable[[], datetime] = utcnow,
+                rng: random.Random | None = None, log=print) -> None:
+    """Loops until `stop` is set (by SIGTERM/SIGINT: the handlers only set the flag)."""
+    rng = rng or random.Random()
+    failures = 0
+    while not stop.is_set():
+        result = worker.run_once(clock())
+        if result.error:
+            failures += 1
+            delay = backoff_delay(failures, rng)
+            log(f"sync: {result.error}; retry in {delay:.1f} s")
+        else:
+            failures = 0
+            delay = 0.0 if result.more else IDLE_POLL
+        if delay:
+            stop.wait(delay)
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
