@@ -29,6 +29,7 @@ class PtyTransport:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         self._stop = False
+        self._loops = 0
         self._fd_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="pty-sim", daemon=True)
         line.add_waker(self._wake)
@@ -67,6 +68,18 @@ class PtyTransport:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.line.discard_output()
+        self._wait_loop_pass()
+
+    def _wait_loop_pass(self) -> None:
+        # A select() blocked on the old master keeps the pty alive (no hangup for the
+        # host) until it returns: wake the thread and wait until it has gone round.
+        if not self._thread.is_alive() or threading.current_thread() is self._thread:
+            return
+        seen = self._loops
+        self._wake()
+        deadline = time.monotonic() + 1.0
+        while self._loops == seen and time.monotonic() < deadline:
+            time.sleep(0.001)
 
     def unplug(self) -> None:
         """Simulate a pulled USB adapter."""
@@ -98,6 +111,7 @@ class PtyTransport:
     def _run(self) -> None:
         line = self.line
         while not self._stop:
+            self._loops += 1
             master = self._master
             next_due = line.next_due()
             timeout = 0.5 if next_due is None else max(0.0, next_due - line.clock())
