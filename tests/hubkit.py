@@ -1,0 +1,115 @@
+"""Fixtures for the sync and hub tests: a hub on real PostgreSQL (a schema of its own),
+served by waitress on loopback, and a hall configured to sync to it.
+
+PostgreSQL unreachable is an error, never a skip: these tests prove the production path.
+"""
+import secrets
+import threading
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from waitress.server import create_server
+
+from kiosk import create_app
+from kiosk.extensions import db
+from kiosk.hub import keys
+from kiosk.models import HubHall, HubRating, OutboxEntry, ReasonTemplate
+from kiosk.models.reasons import SEED_REASONS
+from kiosk.ratings.service import record_rating
+from kiosk.sync import settings
+from tests.conftest import free_port
+
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+HALL_CODE = "530102-WH"
+
+
+@pytest.fixture
+def pg_url():
+    schema = "t_" + secrets.token_hex(6)
+    with psycopg.connect(PG_DSN, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def hub_app(tmp_path, pg_url):
+    app = create_app({
+        "TESTING": True, "ROLE": "hub", "INSTANCE_PATH": str(tmp_path / "hub"),
+        "SQLALCHEMY_DATABASE_URI": pg_url, "SECRET_KEY": secrets.token_hex(16),
+    })
+    with app.app_context():
+        db.create_all()
+        db.session.add(ReasonTemplate(version=1, items=SEED_REASONS))
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def add_hall(hub_app, code: str = HALL_CODE, name: str = "五华区政务服务中心", **kw) -> str:
+    with hub_app.app_context():
+        key = keys.new_hall_key()
+        db.session.add(HubHall(code=code, name=name, key_sealed=keys.seal_hall_key(code, key),
+                               settings={}, **kw))
+        db.session.commit()
+    return key
+
+
+@pytest.fixture
+def hall_key(hub_app) -> str:
+    return add_hall(hub_app)
+
+
+def serve(app):
+    port = free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def hub_url(hub_app):
+    server, thread, url = serve(hub_app)
+    yield url
+    server.close()
+    thread.join(timeout=5)
+
+
+def configure_hall(app, url: str, key: str, **extra) -> None:
+    settings.configure(Path(app.instance_path), url, HALL_CODE, key)
+    app.config.update({"SYNC_URL": url, "SYNC_HALL_ID": HALL_CODE,
+                       "SYNC_KEY_FILE": str(settings.key_file(app)), **extra})
+
+
+def make_ratings(app, n: int, level: int = 2) -> list[str]:
+    with app.app_context():
+        return [str(record_rating(window_code="A01", level=level, channel="evaluator",
+                                  source_ref=f"t:{uuid.uuid4()}").rating.id)
+                for _ in range(n)]
+
+
+def hall_ids(app) -> list[str]:
+    with app.app_context():
+        return sorted(db.session.scalars(
+            sa.select(OutboxEntry.record_id).where(OutboxEntry.kind == "rating")))
+
+
+def hub_ids(hub_app) -> list[str]:
+    """Every stored id, duplicates kept: a list, so "none twice" is checked too."""
+    with hub_app.app_context():
+        ids = sorted(str(i) for i in db.session.scalars(sa.select(HubRating.id)))
+        db.session.remove()
+        return ids
+
+
+def pending(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEntry)
+                                 .where(OutboxEntry.sent_at.is_(None)))

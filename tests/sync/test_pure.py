@@ -1,0 +1,120 @@
+"""The pure parts: signing, records, wire, sealing, backoff, validation."""
+import json
+import random
+import uuid
+from datetime import datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kiosk.hub.validate import Rejected, rating_row
+from kiosk.ratings.facts import HallFacts, StoredRating
+from kiosk.ratings.record import mask_phone, rating_event_record, rating_record, to_national
+from kiosk.sync import signing
+from kiosk.sync.sealing import SealError, derive_key, seal, unseal
+from kiosk.sync.wire import BodyTooLarge, encode_batch, gunzip_bytes, gzip_bytes
+from kiosk.sync.worker import backoff_delay, outcome_rows
+
+NOW = datetime(2026, 3, 2, 2, 30)
+HALL = HallFacts("五华区政务服务中心", "530102", "11530102MB1234567X")
+
+
+def stored(**kw) -> StoredRating:
+    base = dict(id=uuid.UUID("01890000-0000-7000-8000-000000000001"), level=4, scale=5,
+                channel="evaluator", window_code="A01", rated_at=NOW, case_no="2026-XX-1",
+                staff_no="YN0101", service_code="530102001000", reasons=["R01"],
+                reason_version=1, comment="慢", phone="13812345678")
+    return StoredRating(**{**base, **kw})
+
+
+def test_signature_covers_every_part():
+    args = ("POST", "/hub/api/v1/batches", 1700000000, "n1", b"body")
+    sig = signing.sign(b"k", *args)
+    assert signing.signature_matches(b"k", sig, *args)
+    for i, changed in enumerate(("GET", "/x", 1700000001, "n2", b"bodY")):
+        other = list(args)
+        other[i] = changed
+        assert not signing.signature_matches(b"k", sig, *other)
+    assert not signing.signature_matches(b"k2", sig, *args)
+
+
+def test_freshness_window():
+    assert signing.is_fresh(1000, 1000 + signing.MAX_SKEW_SECONDS)
+    assert not signing.is_fresh(1000, 1001 + signing.MAX_SKEW_SECONDS)
+    assert not signing.is_fresh(1000 + 301, 1000)
+
+
+def test_rating_record_has_no_phone_and_national_names():
+    rec = rating_record(stored(), HALL)
+    assert "13812345678" not in json.dumps(rec, ensure_ascii=False)
+    assert rec["phone_masked"] == "138****5678" and rec["real_name"] is True
+    assert rec["rated_at"] == "2026-03-02T02:30:00Z" and rec["level_name"] == "不满意"
+    nat = to_national(rec)
+    assert nat["satisfaction"] == 2 and nat["assessTime"] == "20260302T103000"
+    assert nat["projectNo"] == "2026-XX-1" and nat["pf"] == 5 and nat["evalDetail"] == "R01"
+    assert mask_phone(None) is None
+
+
+def test_event_record_checks_its_vocabulary():
+    rec = rating_event_record(event_id=uuid.uuid4(), rating_id=uuid.uuid4(), event="excluded",
+                              at=NOW)
+    assert rec["kind"] == "rating_event" and rec["at"] == "2026-03-02T02:30:00Z"
+    with pytest.raises(ValueError):
+        rating_event_record(event_id=1, rating_id=2, event="case_status", at=NOW, status="x")
+
+
+def test_validation_accepts_the_record_and_rejects_damage():
+    rec = rating_record(stored(), HALL)
+    row = rating_row(rec, "H", "H", NOW)
+    assert row["rated_at"] == NOW and row["level"] == 4
+    for damage, reason in (({"level": 7}, "bad_level"), ({"scale": 3, "level": 5}, "bad_level"),
+                           ({"id": "nope"}, "bad_id"), ({"comment": "x" * 501}, "bad_comment"),
+                           ({"level": 2}, "reasons_not_allowed"),
+                           ({"rated_at": "2030-01-01T00:00:00Z"}, "rated_at_in_future")):
+        with pytest.raises(Rejected) as err:
+            rating_row({**rec, **damage}, "H", "H", NOW)
+        assert err.value.reason == reason
+
+
+@given(st.lists(st.text(max_size=30), max_size=20))
+def test_batch_encoding_round_trips(texts):
+    items = [json.dumps({"id": t}) for t in texts]
+    raw = encode_batch(batch_id="b", hall_id="h", sent_at="s", backlog={"pending": 1},
+                       item_texts=items)
+    decoded = json.loads(gunzip_bytes(gzip_bytes(raw)))
+    assert [i["id"] for i in decoded["items"]] == texts and decoded["backlog"]["pending"] == 1
+
+
+def test_gunzip_limits_size_and_spots_garbage():
+    with pytest.raises(BodyTooLarge):
+        gunzip_bytes(gzip_bytes(b"0" * 10_000), limit=1000)
+    with pytest.raises(ValueError):
+        gunzip_bytes(b"plain")
+    with pytest.raises(ValueError):
+        gunzip_bytes(gzip_bytes(b"0" * 1000)[:-10])
+
+
+def test_sealing_binds_key_and_row():
+    key = derive_key(b"hall key", "contact")
+    token = seal(key, "13812345678", aad="r1")
+    assert unseal(key, token, aad="r1") == "13812345678"
+    with pytest.raises(SealError):
+        unseal(key, token, aad="r2")
+    with pytest.raises(SealError):
+        unseal(derive_key(b"other", "contact"), token, aad="r1")
+
+
+def test_backoff_doubles_with_jitter_up_to_a_minute():
+    rng = random.Random(1)
+    delays = [backoff_delay(n, rng) for n in range(1, 12)]
+    assert 1 <= delays[0] <= 2 and all(d <= 60 for d in delays) and delays[-1] >= 30
+
+
+def test_only_confirmed_rows_are_marked():
+    from kiosk.sync.store import Claimed
+
+    claimed = [Claimed(i, "rating", f"r{i}", "{}") for i in range(4)]
+    answer = {"stored": ["r0"], "duplicate": ["r1"], "rejected": [{"id": "r2", "reason": "x"}]}
+    confirmed, rejected, unanswered = outcome_rows(claimed, answer)
+    assert confirmed == [0, 1] and list(rejected) == [2] and unanswered == [3]
