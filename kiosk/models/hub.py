@@ -7,13 +7,13 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
 
-JSON_DOC = sa.JSON().with_variant(JSONB(), "postgresql")
+# Plain json, not jsonb: kept whole and forwarded, never queried inside; cheaper to insert.
+JSON_DOC = sa.JSON()
 
 
 class HubHall(db.Model):

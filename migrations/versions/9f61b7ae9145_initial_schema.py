@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 15aa1ddf3481
+Revision ID: 9f61b7ae9145
 Revises: 
-Create Date: 2026-11-24 11:41:41.160905
+Create Date: 2026-11-24 11:53:28.083714
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '15aa1ddf3481'
+revision = '9f61b7ae9145'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -54,6 +54,91 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hall'))
     )
+    op.create_table('hub_auth_refusal',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('hall_code', sa.String(length=40), nullable=True),
+    sa.Column('remote_addr', sa.String(length=64), nullable=True),
+    sa.Column('path', sa.String(length=200), nullable=False),
+    sa.Column('reason', sa.String(length=40), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hub_auth_refusal'))
+    )
+    with op.batch_alter_table('hub_auth_refusal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hub_auth_refusal_at'), ['at'], unique=False)
+
+    op.create_table('hub_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('hall_code', sa.String(length=40), nullable=False),
+    sa.Column('batch_id', sa.String(length=40), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('records', sa.Integer(), nullable=False),
+    sa.Column('stored', sa.Integer(), nullable=False),
+    sa.Column('duplicate', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hub_batch'))
+    )
+    with op.batch_alter_table('hub_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hub_batch_hall_code'), ['hall_code'], unique=False)
+
+    op.create_table('hub_hall',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('key_sealed', sa.String(length=200), nullable=False),
+    sa.Column('may_forward', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('settings', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_sync_at', sa.DateTime(), nullable=True),
+    sa.Column('reported_backlog', sa.Integer(), nullable=True),
+    sa.Column('reported_oldest_at', sa.DateTime(), nullable=True),
+    sa.Column('reported_dead', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hub_hall')),
+    sa.UniqueConstraint('code', name=op.f('uq_hub_hall_code'))
+    )
+    op.create_table('hub_nonce',
+    sa.Column('hall_code', sa.String(length=40), nullable=False),
+    sa.Column('nonce', sa.String(length=64), nullable=False),
+    sa.Column('seen_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('hall_code', 'nonce', name=op.f('pk_hub_nonce'))
+    )
+    with op.batch_alter_table('hub_nonce', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hub_nonce_seen_at'), ['seen_at'], unique=False)
+
+    op.create_table('hub_rating',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('origin_hall', sa.String(length=40), nullable=False),
+    sa.Column('sender_hall', sa.String(length=40), nullable=False),
+    sa.Column('rated_at', sa.DateTime(), nullable=False),
+    sa.Column('level', sa.SmallInteger(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('excluded', sa.Boolean(), nullable=False),
+    sa.Column('case_status', sa.String(length=12), nullable=True),
+    sa.Column('case_due_at', sa.DateTime(), nullable=True),
+    sa.Column('contact_sealed', sa.String(length=200), nullable=True),
+    sa.Column('record', sa.JSON(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hub_rating'))
+    )
+    with op.batch_alter_table('hub_rating', schema=None) as batch_op:
+        batch_op.create_index('ix_hub_rating_hall_rated', ['origin_hall', 'rated_at'], unique=False)
+
+    op.create_table('hub_rating_event',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('rating_id', sa.Uuid(), nullable=False),
+    sa.Column('origin_hall', sa.String(length=40), nullable=False),
+    sa.Column('event', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=True),
+    sa.Column('due_at', sa.DateTime(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('record', sa.JSON(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hub_rating_event'))
+    )
+    with op.batch_alter_table('hub_rating_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hub_rating_event_rating_id'), ['rating_id'], unique=False)
+
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -64,6 +149,7 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('dead', sa.Boolean(), nullable=False),
+    sa.Column('claimed_until', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -92,6 +178,17 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff')),
     sa.UniqueConstraint('staff_no', name=op.f('uq_staff_staff_no'))
+    )
+    op.create_table('sync_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('last_attempt_at', sa.DateTime(), nullable=True),
+    sa.Column('last_success_at', sa.DateTime(), nullable=True),
+    sa.Column('last_error_at', sa.DateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('consecutive_failures', sa.Integer(), nullable=False),
+    sa.Column('sent_total', sa.BigInteger(), nullable=False),
+    sa.Column('config_fetched_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_state'))
     )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -242,6 +339,7 @@ def downgrade():
     op.drop_table('device')
     op.drop_table('window')
     op.drop_table('user_account')
+    op.drop_table('sync_state')
     op.drop_table('staff')
     op.drop_table('service_item')
     op.drop_table('reason_template')
@@ -250,6 +348,27 @@ def downgrade():
         batch_op.drop_index('ix_outbox_pending')
 
     op.drop_table('outbox')
+    with op.batch_alter_table('hub_rating_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hub_rating_event_rating_id'))
+
+    op.drop_table('hub_rating_event')
+    with op.batch_alter_table('hub_rating', schema=None) as batch_op:
+        batch_op.drop_index('ix_hub_rating_hall_rated')
+
+    op.drop_table('hub_rating')
+    with op.batch_alter_table('hub_nonce', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hub_nonce_seen_at'))
+
+    op.drop_table('hub_nonce')
+    op.drop_table('hub_hall')
+    with op.batch_alter_table('hub_batch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hub_batch_hall_code'))
+
+    op.drop_table('hub_batch')
+    with op.batch_alter_table('hub_auth_refusal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hub_auth_refusal_at'))
+
+    op.drop_table('hub_auth_refusal')
     op.drop_table('hall')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
