@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
 from kiosk.models import Invitation, Rating, ServiceItem, Staff, Window
 from kiosk.models.base import utcnow
@@ -38,6 +39,11 @@ def create_invitation(
     case_no = (case_no or "").strip() if isinstance(case_no, str) else ""
     if not case_no or len(case_no) > CASE_NO_MAX:
         raise RatingError("bad_case_no", _l("办件编号必填，最长 %(n)d 个字符。", n=CASE_NO_MAX))
+    with write_transaction(db.session()):
+        return _create(window_code, case_no, service_code, staff_no, client)
+
+
+def _create(window_code, case_no, service_code, staff_no, client) -> InviteResult:
     window = _lookup(Window, Window.code, window_code, "unknown_window", _l("窗口"))
     if window is None:
         raise RatingError("bad_window", _l("窗口编号必填。"))

@@ -1,0 +1,32 @@
+"""What the ratings service stored, as plain data (no ORM object on the hot path)."""
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class HallFacts:
+    name: str
+    region_code: str
+    dept_code: str
+
+
+@dataclass
+class StoredRating:
+    id: uuid.UUID
+    level: int
+    scale: int
+    channel: str
+    window_code: str
+    rated_at: datetime
+    case_no: str | None = None
+    staff_no: str | None = None
+    service_code: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    reason_version: int | None = None
+    comment: str = ""
+    phone: str | None = None
+    uninvited: bool = False
+    is_default: bool = False
+    query_code: str | None = None
+    source_ref: str | None = None

@@ -1,0 +1,74 @@
+"""Serve the app with waitress in N worker processes sharing one listening socket.
+
+One Python process is bound to one core by the GIL; a hall terminal has two or more. The
+socket is bound once, then each forked worker builds its own app (its own database
+connections) and runs waitress on the shared socket; the kernel spreads connections.
+Usage: python -m kiosk.serve [--host 127.0.0.1] [--port 8080] [--workers 2] [--threads 8]
+"""
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import sys
+
+from waitress import serve
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock
+
+
+def run_worker(sock: socket.socket, threads: int) -> None:
+    from kiosk import create_app
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Short GIL slices: a thread woken by I/O (the committer after its fsync, waitress's
+    # socket loop) gets the interpreter back quickly instead of after a 5 ms default slice.
+    sys.setswitchinterval(0.0005)
+    serve(create_app(), sockets=[sock], threads=threads, _quiet=True)
+
+
+def main(argv=None) -> None:
+    from kiosk import config
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("KIOSK_BIND_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("KIOSK_BIND_PORT", 8080)))
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+    config.secret_key(config.instance_path())  # generated once, before workers race for it
+
+    sock = bind(args.host, args.port)
+    print(f"serving on http://{args.host}:{args.port} with {args.workers} workers", flush=True)
+    children = []
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:
+            run_worker(sock, args.threads)
+            os._exit(0)
+        children.append(pid)
+
+    def stop(*_):
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    # A worker that dies takes the service down with it: systemd restarts the whole unit.
+    os.wait()
+    stop()
+    for pid in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+if __name__ == "__main__":
+    main()
