@@ -7,7 +7,6 @@ or a pyserial URL (evpsim://, kpsim://).
 
 from .errors import (
     CrcError,
-    DeviceOffline,
     DeviceTimeout,
     DriverError,
     FrameError,
@@ -17,6 +16,6 @@ from .errors import (
 from .events import DELIVERY_AT_MOST_ONCE, DELIVERY_EXACTLY_ONCE, DeviceEvent, DeviceHealth
 
 __all__ = [
-    "CrcError", "DeviceOffline", "DeviceTimeout", "DriverError", "FrameError", "NakError",
+    "CrcError", "DeviceTimeout", "DriverError", "FrameError", "NakError",
     "PortLost", "DELIVERY_AT_MOST_ONCE", "DELIVERY_EXACTLY_ONCE", "DeviceEvent", "DeviceHealth",
 ]

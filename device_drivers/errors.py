@@ -42,10 +42,6 @@ class DeviceTimeout(DriverError):
         super().__init__(f"device {address}: no answer to CMD 0x{cmd:02x} after {attempts} attempts")
 
 
-class DeviceOffline(DriverError):
-    """The addressed device is currently marked offline; nothing was sent."""
-
-
 class PortLost(DriverError):
     """The serial port raised an I/O error (unplugged adapter, closed pty).
 

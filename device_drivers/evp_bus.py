@@ -144,12 +144,14 @@ class EvpBus:
             retries = 0  # a single probe: an absent device must not slow the bus
         else:
             retries = self.retries
-        try:
-            answer = self._transact(address, evp.CMD_POLL, b"", retries=retries)
-            if device.needs_identify:
-                self.identify(address)
-        except (DeviceTimeout, NakError, FrameError):
-            return None  # counted in health; an un-acked event will come again
+        with self._lock:  # POLL, IDENTIFY and the receive stamps belong together
+            try:
+                answer = self._transact(address, evp.CMD_POLL, b"", retries=retries)
+                received, received_mono = self._rx_wall, self._rx_monotonic
+                if device.needs_identify:
+                    self.identify(address)
+            except (DeviceTimeout, NakError, FrameError):
+                return None  # counted in health; an un-acked event will come again
         if answer.cmd == evp.CMD_NONE:
             health.state = evp.parse_none(answer.data) if len(answer.data) == 1 else None
             return None
@@ -157,13 +159,12 @@ class EvpBus:
             data = evp.parse_event(answer.data)
         except FrameError:
             return None
-        received = self._rx_wall
         return DeviceEvent(
             protocol=self.protocol, address=address, device_serial=health.serial or "",
             event_id=data.event_id, type=data.type, key=data.key,
             event_time=utc_from_timestamp(received - data.age_ms / 1000.0),
             raw=evp.encode(answer), received_at=utc_from_timestamp(received),
-            age_ms=data.age_ms, received_monotonic=self._rx_monotonic)
+            age_ms=data.age_ms, received_monotonic=received_mono)
 
     def _command(self, address: int, cmd: int, data: bytes) -> None:
         if address == evp.BROADCAST:
