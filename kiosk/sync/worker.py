@@ -66,14 +66,16 @@ class Worker:
         self.client = client or HubClient(settings)
         self.config_due_at: datetime | None = None
         self._backlog: tuple[datetime, dict] | None = None
+        self._config_lock = threading.Lock()  # drain(parallel=…) shares one worker
 
     def close(self) -> None:
         self.client.close()
 
     def _maybe_fetch_config(self, now: datetime) -> None:
-        if self.config_due_at is not None and now < self.config_due_at:
-            return
-        self.config_due_at = now + timedelta(seconds=self.settings.config_interval)
+        with self._config_lock:
+            if self.config_due_at is not None and now < self.config_due_at:
+                return
+            self.config_due_at = now + timedelta(seconds=self.settings.config_interval)
         try:
             apply_config(self.engine, self.client.fetch_config(), now)
             store.note_config_fetched(self.engine, now)
@@ -115,18 +117,34 @@ class Worker:
                          more=len(claimed) == self.settings.batch_size)
 
 
-def drain(worker: Worker, clock: Callable[[], datetime] = utcnow) -> RunResult:
-    """Sends until the outbox is empty or the hub fails (`flask sync run --once`)."""
+def drain(worker: Worker, clock: Callable[[], datetime] = utcnow,
+          parallel: int = 1) -> RunResult:
+    """Sends until the outbox is empty or the hub fails (`flask sync run --once`).
+
+    With parallel > 1, that many batches are in flight at once (each its own claim), so the
+    hub parses one while its database stores another; the hub does not need them in order."""
     total = RunResult()
-    while True:
-        r = worker.run_once(clock())
-        total.claimed += r.claimed
-        total.stored += r.stored
-        total.duplicate += r.duplicate
-        total.rejected += r.rejected
-        if r.error or not r.more:
-            total.error = r.error
-            return total
+    lock = threading.Lock()
+
+    def loop() -> None:
+        while True:
+            r = worker.run_once(clock())
+            with lock:
+                total.claimed += r.claimed
+                total.stored += r.stored
+                total.duplicate += r.duplicate
+                total.rejected += r.rejected
+                total.error = total.error or r.error
+                if total.error or not r.more:
+                    return
+
+    threads = [threading.Thread(target=loop) for _ in range(max(parallel, 1) - 1)]
+    for t in threads:
+        t.start()
+    loop()
+    for t in threads:
+        t.join()
+    return total
 
 
 def run_forever(worker: Worker, stop: threading.Event, clock: Callable[[], datetime] = utcnow,

@@ -1,0 +1,184 @@
+"""Drains a 1,000,000-rating backlog from a hall's SQLite into the hub's PostgreSQL.
+
+The backlog is bulk-inserted (ratings + outbox rows, executemany) into a temporary SQLite
+file. The hub runs under waitress in its own process on a PostgreSQL schema made for the
+run and dropped after. Then:
+  1. drain: the real sync worker (claim → gzip → HMAC → POST → settle) until empty;
+  2. ingest: pre-encoded batches of fresh ratings, two in flight, to time the hub alone.
+Targets: drain ≤ 60 s, hub ≥ 20,000 ratings/s. Last line: BENCH sync drain_1m_s=… hub_ingest_per_s=…
+"""
+import argparse
+import json
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+from uuid6 import uuid7
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk import create_app  # noqa: E402
+from kiosk.extensions import db  # noqa: E402
+from kiosk.hub import keys  # noqa: E402
+from kiosk.models import HubHall  # noqa: E402
+from kiosk.models.base import utcnow  # noqa: E402
+from kiosk.ratings.facts import HallFacts, StoredRating  # noqa: E402
+from kiosk.ratings.record import rating_record  # noqa: E402
+from kiosk.seed import seed_demo  # noqa: E402
+from kiosk.sync import settings  # noqa: E402
+from kiosk.sync.client import HubClient  # noqa: E402
+from kiosk.sync.wire import encode_batch  # noqa: E402
+from kiosk.sync.worker import Worker, drain  # noqa: E402
+
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+HALL = "BENCH-HALL"
+FACTS = HallFacts("五华区政务服务中心", "530102", "11530102MB1234567X")
+BATCH = 5000
+
+
+def payloads(n: int, start):
+    for i in range(n):
+        level = 1 + i % 5
+        r = StoredRating(id=uuid7(), level=level, scale=5, channel="evaluator",
+                         window_code="A01", rated_at=start + timedelta(seconds=i),
+                         staff_no="YN0101", service_code="530102001000",
+                         reasons=["R01"] if level >= 4 else [], reason_version=1 if level >= 4
+                         else None, comment="" if i % 7 else "窗口服务很好，办事效率高")
+        yield r, json.dumps(rating_record(r, FACTS))
+
+
+def make_backlog(db_file: Path, n: int) -> None:
+    con = sqlite3.connect(db_file)
+    window_id = con.execute("SELECT id FROM window WHERE code='A01'").fetchone()[0]
+    start = utcnow() - timedelta(days=20)
+    now = str(utcnow())
+    rows_r, rows_o = [], []
+    for r, text in payloads(n, start):
+        rows_r.append((r.id.hex, r.level, 5, "evaluator", window_id, json.dumps(r.reasons),
+                       r.reason_version, r.comment, str(r.rated_at), now))
+        rows_o.append(("rating", str(r.id), text, now))
+        if len(rows_r) == 50_000:
+            _flush(con, rows_r, rows_o)
+    _flush(con, rows_r, rows_o)
+    con.close()
+
+
+def _flush(con, rows_r, rows_o):
+    con.executemany(
+        "INSERT INTO rating (id, level, scale, channel, window_id, reasons, reason_version,"
+        " comment, rated_at, created_at, uninvited, is_default, excluded)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,1,0,0)", rows_r)
+    con.executemany(
+        "INSERT INTO outbox (kind, record_id, payload, created_at, attempts, dead)"
+        " VALUES (?,?,?,?,0,0)", rows_o)
+    con.commit()
+    rows_r.clear()
+    rows_o.clear()
+
+
+def start_hub(inst: Path, db_url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "KIOSK_ROLE": "hub", "KIOSK_DATABASE_URL": db_url,
+           "KIOSK_INSTANCE_PATH": str(inst)}
+    proc = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1",
+                             f"--port={port}", "--threads=2", "wsgi:app"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/hub/api/v1/config", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("hub did not start")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ratings", type=int, default=1_000_000)
+    ap.add_argument("--ingest", type=int, default=200_000)
+    args = ap.parse_args()
+    schema = "bench_" + secrets.token_hex(4)
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    db_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    hub = None
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        try:
+            hub_inst = tmp / "hub"
+            hub_app = create_app({"ROLE": "hub", "INSTANCE_PATH": str(hub_inst),
+                                  "SQLALCHEMY_DATABASE_URI": db_url})
+            key = keys.new_hall_key()
+            with hub_app.app_context():
+                db.create_all()
+                db.session.add(HubHall(code=HALL, name="bench", settings={},
+                                       key_sealed=keys.seal_hall_key(HALL, key)))
+                db.session.commit()
+                db.engine.dispose()
+            port = 18000 + secrets.randbelow(2000)
+            hub = start_hub(hub_inst, db_url, port)
+
+            hall_app = create_app({"INSTANCE_PATH": str(tmp / "hall"),
+                                   "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'hall.db'}"})
+            with hall_app.app_context():
+                db.create_all()
+                seed_demo()
+            t = time.perf_counter()
+            make_backlog(tmp / "hall.db", args.ratings)
+            print(f"backlog of {args.ratings} generated in {time.perf_counter() - t:.1f} s")
+            settings.configure(tmp / "hall", f"http://127.0.0.1:{port}", HALL, key)
+            hall_app.config.update(SYNC_URL=f"http://127.0.0.1:{port}", SYNC_HALL_ID=HALL,
+                                   SYNC_KEY_FILE=str(tmp / "hall" / "sync_key"),
+                                   SYNC_BATCH_SIZE=BATCH, SYNC_READ_TIMEOUT=60)
+            with hall_app.app_context():
+                worker = Worker(db.engine, settings.load(hall_app))
+                t = time.perf_counter()
+                result = drain(worker, parallel=2)
+                drain_s = time.perf_counter() - t
+                assert result.error is None, result.error
+                assert result.stored == args.ratings, result
+                print(f"drain: {result.stored} stored in {drain_s:.1f} s "
+                      f"({result.stored / drain_s:,.0f}/s)")
+
+                bodies = []
+                texts = [text for _, text in payloads(args.ingest, utcnow())]
+                for i in range(0, len(texts), BATCH):
+                    bodies.append(encode_batch(batch_id=str(uuid.uuid4()), hall_id=HALL,
+                                               sent_at="", backlog={},
+                                               item_texts=texts[i:i + BATCH]))
+                client = HubClient(settings.load(hall_app))
+                t = time.perf_counter()
+                with ThreadPoolExecutor(2) as pool:  # two halls sending at once
+                    stored = sum(len(a["stored"]) for a in pool.map(client.send_batch, bodies))
+                ingest_s = time.perf_counter() - t
+                client.close()
+                worker.close()
+            assert stored == args.ingest
+            with psycopg.connect(PG_DSN) as conn:
+                total = conn.execute(f"SELECT count(*), count(DISTINCT id) FROM {schema}.hub_rating"
+                                     ).fetchone()
+            assert total == (args.ratings + args.ingest,) * 2, total
+            rate = stored / ingest_s
+            print(f"hub ingest: {stored} in {ingest_s:.1f} s ({rate:,.0f}/s)")
+            scale = 1_000_000 / args.ratings
+            print(f"BENCH sync drain_1m_s={drain_s * scale:.1f} hub_ingest_per_s={rate:.0f}")
+        finally:
+            if hub:
+                hub.terminate()
+                hub.wait(10)
+            with psycopg.connect(PG_DSN, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+if __name__ == "__main__":
+    main()
