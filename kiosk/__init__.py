@@ -30,9 +30,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
-    from kiosk import cli, errors
+    from kiosk import cli, errors, security
 
     errors.register(app)
+    security.register(app)
     cli.register(app)
     return app
 
