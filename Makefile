@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export KIOSK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: venv run test test-all lint bench pg chromium clean-instance
+.PHONY: venv run test test-all lint bench pg chromium messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,7 +16,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
-venv: $(VENV)/.installed
+# Compiled message catalogues are build products, made from the committed .po files.
+translations/en/LC_MESSAGES/messages.mo: translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -q -d translations
+
+venv: $(VENV)/.installed translations/en/LC_MESSAGES/messages.mo
+
+# Re-extract every user-visible string and merge it into the catalogues.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations
 
 # Start the demo hall: web app on $(HOST):$(PORT) (plus, as later issues land, the
 # simulated evaluators and the sync daemon with a local hub).

@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(config.DEFAULTS)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{inst / 'hall.db'}"
     app.config.update(config.load_instance_config(inst))
     app.config.update(config.env_overrides())
