@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # Compiled message catalogues are build products, made from the committed .po files.
 translations/en/LC_MESSAGES/messages.mo: translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d translations
+	$(VENV)/bin/pybabel compile -d translations >/dev/null
 
 venv: $(VENV)/.installed translations/en/LC_MESSAGES/messages.mo
 
