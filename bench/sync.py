@@ -151,7 +151,7 @@ def main() -> None:
                       f"({result.stored / drain_s:,.0f}/s)")
 
                 bodies = []
-                texts = [text for _, text in payloads(args.ingest, utcnow())]
+                texts = [text for _, text in payloads(args.ingest, utcnow() - timedelta(days=5))]
                 for i in range(0, len(texts), BATCH):
                     bodies.append(encode_batch(batch_id=str(uuid.uuid4()), hall_id=HALL,
                                                sent_at="", backlog={},
