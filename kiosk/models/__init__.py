@@ -39,3 +39,10 @@ __all__ += [
     "HubAuthRefusal", "HubBatch", "HubHall", "HubNonce", "HubRating", "HubRatingEvent",
     "SyncState",
 ]
+from kiosk.models.upstream import UpstreamCursor, UpstreamDelivery  # noqa: E402
+
+__all__ += ["UpstreamCursor", "UpstreamDelivery"]
+from kiosk.models.privacy import PhoneAccessLog  # noqa: E402
+from kiosk.models.staffing import PinThrottle, StaffSession, WindowPause  # noqa: E402
+
+__all__ += ["PhoneAccessLog", "PinThrottle", "StaffSession", "WindowPause"]

@@ -20,6 +20,9 @@ CHANNEL_GBT = {
     "qr": ("二维码", 3),
     "default": ("系统默认评价", 7),
 }
+# Rectification statuses seen on provincial platforms (整改状态); "0" = nothing requested.
+RECTIFICATION_STATUSES = ("0", "10", "11", "12", "20", "21", "220", "221", "222", "3", "999")
+RECTIFICATION_DEFAULT = "0"
 EVENT_TYPES = ("case_status", "excluded", "reinstated")
 CASE_STATUSES = (
     "registered", "assigned", "verified", "rectifying", "rectified", "replied", "revisited",
@@ -59,9 +62,15 @@ def rating_record(rating, hall) -> dict:
         "real_name": rating.phone is not None,
         "phone_masked": mask_phone(rating.phone),
         "rated_at": iso_utc(rating.rated_at),  # 评价时间
-        "assess_number": 1,  # 评价次数: 1 first rating, 2 a 补充评价
+        # 评价次数: 1 first rating, 2 a 补充评价 (supplement).
+        "assess_number": getattr(rating, "assess_number", 1) or 1,
         "is_default": bool(rating.is_default),
         "uninvited": bool(rating.uninvited),
+        # Optional facts a province asks for; absent ones are filled at send time where the
+        # hall knows them (kiosk/sync/enrich.py), never invented.
+        "service_at": iso_utc(getattr(rating, "invited_at", None)),  # the service's time
+        "evaluator_address": getattr(rating, "evaluator_address", None),  # bus address
+        "rectification_status": RECTIFICATION_DEFAULT,
     }
 
 

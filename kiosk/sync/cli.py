@@ -7,45 +7,60 @@ from flask import current_app
 
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
-from kiosk.sync import bp, settings, store
+from kiosk.sync import bp, profiles, settings, store, upstreams
+from kiosk.sync import delivery_store as ds
+from kiosk.sync.daemon import build_workers, drain_any, run_all
 from kiosk.sync.lock import AlreadyRunning, InstanceLock
-from kiosk.sync.worker import Worker, drain, run_forever, stop_on_signals
+from kiosk.sync.profile_worker import ProfileRunResult
+from kiosk.sync.worker import stop_on_signals
 from kiosk.timeutil import iso_utc, to_local
 
 
-def _worker() -> Worker:
+def _workers() -> list:
     try:
-        return Worker(db.engine, settings.load(current_app))
+        return build_workers(current_app, db.engine)
     except settings.NotConfigured as exc:
         raise click.ClickException(str(exc)) from exc
 
 
+def _report(name: str, r) -> str:
+    if isinstance(r, ProfileRunResult):
+        return f"sync [{name}]: {r.accepted} accepted, {r.failed} failed, {r.held} held"
+    return f"sync [{name}]: {r.stored} stored, {r.duplicate} duplicate, {r.rejected} rejected"
+
+
 @bp.cli.command("run")
-@click.option("--once", is_flag=True, help="Send until the outbox is empty (or the hub fails).")
+@click.option("--once", is_flag=True, help="Send until nothing is due (or an upstream fails).")
 def run(once: bool) -> None:
-    """The sync daemon (a process of its own; stop it with SIGTERM)."""
-    worker = _worker()
+    """The sync daemon (a process of its own; stop it with SIGTERM). Feeds every upstream."""
+    workers = _workers()
     try:
         with InstanceLock(Path(current_app.instance_path) / "sync.lock"):
             released = store.release_all_claims(db.engine)
             if released:
                 click.echo(f"sync: released {released} rows claimed by a previous run")
             if once:
-                r = drain(worker)
-                click.echo(f"sync: {r.stored} stored, {r.duplicate} duplicate, "
-                           f"{r.rejected} rejected")
-                if r.error:
-                    raise click.ClickException(r.error)
+                errors = []
+                for upstream, worker in workers:
+                    r = drain_any(worker)
+                    click.echo(_report(upstream.name, r))
+                    if r.error:
+                        errors.append(r.error)
+                if errors:
+                    raise click.ClickException("; ".join(errors))
                 return
             stop = threading.Event()
             stop_on_signals(stop)
-            click.echo(f"sync: sending to {worker.settings.url} as {worker.settings.hall_id}")
-            run_forever(worker, stop, log=lambda m: click.echo(m, err=True))
+            for upstream, _ in workers:
+                click.echo(f"sync: sending to {upstream.name} ({upstream.profile}) "
+                           f"at {upstream.url}")
+            run_all(workers, stop, log=lambda m: click.echo(m, err=True))
             click.echo("sync: stopped")
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
-        worker.close()
+        for _, worker in workers:
+            worker.close()
 
 
 def _age(then, now) -> str:
@@ -61,12 +76,23 @@ def _local(t) -> str:
 
 @bp.cli.command("status")
 def status() -> None:
-    """Backlog, oldest unsynced age, last success and last error."""
+    """Each upstream: backlog or per-record counts, last success and last error."""
     now = utcnow()
+    for entry in upstreams.entries(current_app):
+        if entry.get("profile") == profiles.HUB:
+            _hub_status(entry, now)
+        else:
+            _profile_status(entry)
+        click.echo("")
+
+
+def _hub_status(entry: dict, now) -> None:
     b = store.backlog(db.engine)
     s = store.read_state(db.engine)
-    upstream = current_app.config.get("SYNC_URL") or "(not configured)"
-    click.echo(f"upstream:        {upstream} as {current_app.config.get('SYNC_HALL_ID') or '-'}")
+    url = entry.get("url") or current_app.config.get("SYNC_URL") or "(not configured)"
+    hall_id = entry.get("hall_id") or current_app.config.get("SYNC_HALL_ID") or "-"
+    click.echo(f"[{entry['name']}] profile hub")
+    click.echo(f"upstream:        {url} as {hall_id}")
     click.echo(f"backlog:         {b.pending}")
     click.echo(f"oldest unsynced: {_age(b.oldest_at, now)}  ({iso_utc(b.oldest_at) or '-'})")
     click.echo(f"dead letters:    {b.dead}")
@@ -76,6 +102,33 @@ def status() -> None:
         click.echo(f"failures in row: {s.consecutive_failures}")
     else:
         click.echo("last error:      -")
+
+
+def _profile_status(entry: dict) -> None:
+    name = entry.get("name", "?")
+    counts = ds.counts(db.engine, name)
+    click.echo(f"[{name}] profile {entry.get('profile')}")
+    click.echo(f"upstream:        {entry.get('url') or '(not configured)'}")
+    click.echo("records:         " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    failed = ds.last_error(db.engine, name)
+    click.echo(f"last error:      {_local(failed.updated_at)}: {failed.last_error}"
+               if failed else "last error:      -")
+
+
+@bp.cli.command("held")
+@click.option("--upstream", help="Only this upstream.")
+@click.option("--release", is_flag=True,
+              help="Check the held rows of --upstream again (after correcting the data).")
+def held(upstream: str | None, release: bool) -> None:
+    """Records held before sending, with the reason (never altered to pass)."""
+    if release:
+        if not upstream:
+            raise click.ClickException("--release needs --upstream")
+        click.echo(f"{ds.release_held(db.engine, upstream, utcnow())} rows to check again")
+        return
+    for row in ds.held_records(db.engine, upstream):
+        click.echo(f"{row['upstream']}\t{row['record_id']}\t{row['case_no'] or '-'}\t"
+                   f"{row['window_code'] or '-'}\t{row['reason']}")
 
 
 @bp.cli.command("dead")

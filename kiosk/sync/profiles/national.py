@@ -1,0 +1,71 @@
+"""GB/T 39046-2020 table 9 items, keyed by their Chinese names, as JSON; HMAC-signed like our
+hub (docs/interop.md "national"). One record per request; the answer carries a receipt."""
+import json
+
+from kiosk.ratings.levels import LEVEL_NAMES
+from kiosk.sync import signing
+from kiosk.sync.profiles.base import (
+    Answer,
+    Credentials,
+    Profile,
+    Request,
+    evaluator_name,
+    local_time,
+)
+
+TIME_FORMAT = "%Y%m%dT%H%M%S"
+# 评价渠道 text per our channel. A default rating is not a channel of the standard: it goes
+# as 政务大厅其他终端 with 默认评价 = "1", so the platform can count it apart.
+CHANNELS = {
+    "touch": "政务大厅平板电脑",
+    "evaluator": "政务大厅其他终端",
+    "qr": "二维码",
+    "default": "政务大厅其他终端",
+}
+
+
+def to_payload(record: dict, creds: Credentials) -> dict:
+    return {
+        "办件编号": record["case_no"],
+        "评价渠道": CHANNELS[record["channel"]],
+        "评价人": evaluator_name(record),
+        "评价时间": local_time(record["rated_at"], TIME_FORMAT),
+        "评价次数": record.get("assess_number", 1),
+        "满意度": LEVEL_NAMES[record["level"]],
+        "满意度代码": str(record["level"]),  # the standard's own direction: 1 非常满意
+        "文字评价": record.get("comment", ""),
+        "行政区划": record["region_code"],
+        # Beyond table 9: our record id (the receiver de-duplicates by it) and the flags.
+        "评价编号": record["id"],
+        "事项编码": record.get("service_code"),
+        "实施主体编码": record.get("dept_code"),
+        "默认评价": "1" if record.get("is_default") else "0",
+    }
+
+
+def encode(payload: dict, creds: Credentials, path: str, now: float, nonce: str) -> Request:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = signing.signed_headers(creds.app_id, creds.key, "POST", path, body, now, nonce)
+    return Request("POST", body, {"Content-Type": "application/json; charset=utf-8", **headers})
+
+
+def read_answer(status: int, body: bytes) -> Answer:
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return Answer(False, error=f"HTTP {status}: not JSON: {body[:200]!r}")
+    if status == 200 and answer.get("code") == "0" and answer.get("receiptId"):
+        return Answer(True, receipt_id=str(answer["receiptId"]))
+    return Answer(False, error=f"HTTP {status}: {answer.get('code')} {answer.get('message')}")
+
+
+PROFILE = Profile(
+    name="national",
+    required=("case_no", "channel", "rated_at", "level", "region_code"),
+    region_widths=(6, 9),
+    dept_code_required=False,
+    to_payload=to_payload,
+    encode=encode,
+    read_answer=read_answer,
+    description="GB/T 39046 table 9 as JSON, HMAC-SHA256",
+)
