@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from kiosk.auth.cli import users_cli
+from kiosk.default_ratings import ratings_default
 from kiosk.extensions import db
 from kiosk.models import ApiToken, Rating, Window
 from kiosk.models.audit import audit
@@ -23,6 +24,7 @@ from kiosk.timeutil import iso_utc
 windows_cli = AppGroup("windows", help="Windows of the hall.")
 tokens_cli = AppGroup("tokens", help="API tokens for business systems.")
 ratings_cli = AppGroup("ratings", help="Ratings.")
+ratings_cli.add_command(ratings_default)
 
 
 def register(app: Flask) -> None:

@@ -200,8 +200,11 @@ def _write(conn, stored: StoredRating, window, invitation_id: int | None, now) -
         return False
     if invitation_id is not None:
         status = "defaulted" if stored.is_default else "rated"
+        # A default rating is given at the deadline, when the invitation has (just) expired:
+        # judge its claim at its rated_at, not at the time the daily job happens to run.
+        claim_at = stored.rated_at if stored.is_default else now
         stored.case_no, staff_id, service_id, stored.staff_no, stored.service_code = (
-            _claim_invitation(conn, invitation_id, window.id, now, status)
+            _claim_invitation(conn, invitation_id, window.id, claim_at, status)
         )
     else:
         staff_id, service_id, stored.staff_no = window.staff_id, None, window.staff_no

@@ -1,0 +1,60 @@
+"""Citizens' phone numbers: masked everywhere, revealed only to entitled staff, every read logged.
+
+Rule 11: access by role, every read of personal data logged. The 差评 workflow reuses
+reveal_phone() for handlers, passing the case's assignee.
+"""
+from flask_babel import lazy_gettext as _l
+
+from kiosk.db_setup import write_transaction
+from kiosk.extensions import db
+from kiosk.models import PhoneAccessLog, Rating
+
+REVEAL_ROLES = ("admin", "manager")
+REASON_MAX = 200
+
+
+class RevealRefused(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678; anything that is not a full number shows nothing identifying."""
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def may_reveal(user, case_assignee_id: int | None = None) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if user.role in REVEAL_ROLES:
+        return True
+    return user.role == "handler" and case_assignee_id is not None and case_assignee_id == user.id
+
+
+def reveal_phone(rating: Rating, user, reason: str, *, case_assignee_id: int | None = None) -> str:
+    """The full number, after writing who/when/which/why to the access log (committed).
+
+    Handlers may see only the numbers of the cases assigned to them: pass the case's
+    assignee user id. Raises RevealRefused when the user is not entitled or gives no reason.
+    """
+    reason = (reason or "").strip()
+    if not may_reveal(user, case_assignee_id):
+        raise RevealRefused(_l("您无权查看完整手机号码。"))
+    if not reason:
+        raise RevealRefused(_l("请填写查看原因（例如：回访）。"))
+    if len(reason) > REASON_MAX:
+        raise RevealRefused(_l("原因最多 %(n)d 个字。", n=REASON_MAX))
+    rating_id = rating.id
+    with write_transaction(db.session()):
+        phone = db.session.get(Rating, rating_id).phone
+        db.session.add(
+            PhoneAccessLog(user_id=user.id, username=user.username, role=user.role,
+                           rating_id=rating_id, reason=reason)
+        )
+        db.session.commit()
+    return phone or ""
