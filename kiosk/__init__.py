@@ -36,6 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     security.register(app)
     cli.register(app)
+    from kiosk import ops
+
+    ops.init_app(app)  # health, metrics, backups, OpenAPI, rate limits (kiosk/ops/)
     return app
 
 
