@@ -1,0 +1,44 @@
+"""/display: the wall screen page, and the JSON it polls every few seconds."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import jsonify, render_template
+
+from kiosk.display import bp
+from kiosk.display.cases import open_cases_summary
+from kiosk.display.stats import hall_tally, today_by_window, week_trend
+from kiosk.extensions import db
+from kiosk.models import Hall
+from kiosk.timeutil import HALL_TZ
+
+POLL_SECONDS = 5
+
+
+def _hall_name() -> str:
+    hall = db.session.scalars(sa.select(Hall).limit(1)).first()
+    return hall.name if hall else ""
+
+
+@bp.get("")
+def board():
+    return render_template("display/board.html", hall_name=_hall_name(),
+                           poll_seconds=POLL_SECONDS)
+
+
+@bp.get("/data.json")
+def data():
+    """Aggregates only: no names of people, no phone numbers, no comment text."""
+    now = datetime.now(HALL_TZ)
+    today = now.date()
+    response = jsonify(
+        {
+            "date": today.isoformat(),
+            "updated": now.strftime("%H:%M:%S"),
+            "hall": hall_tally(today).as_json(),
+            "windows": today_by_window(today),
+            "week": week_trend(today),
+            "cases": open_cases_summary(),
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
