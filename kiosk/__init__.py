@@ -68,6 +68,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # machine clients authenticate with bearer tokens, not cookies
+    from kiosk.display import bp as display_bp  # the public wall screen, read-only
+
+    app.register_blueprint(display_bp)
     _register_sync_and_hub(app)
 
 
