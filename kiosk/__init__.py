@@ -67,11 +67,24 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(api_bp)
+    _register_admin(app)
     csrf.exempt(api_bp)  # machine clients authenticate with bearer tokens, not cookies
+    from kiosk.mobile import bp as mobile_bp
+
+    app.register_blueprint(mobile_bp)
+    csrf.exempt(mobile_bp)  # checks CSRF itself, after raising the upload limit (mobile/routes.py)
     from kiosk.display import bp as display_bp  # the public wall screen, read-only
 
     app.register_blueprint(display_bp)
     _register_sync_and_hub(app)
+
+
+def _register_admin(app: Flask) -> None:
+    from kiosk.admin import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
+    app.config.setdefault("HOME_ENDPOINTS", [])
+    app.config["HOME_ENDPOINTS"].append("admin.dashboard")
 
 
 def _register_sync_and_hub(app: Flask) -> None:

@@ -1,0 +1,19 @@
+"""The hall manager's admin at /admin: dashboard, hall data, users, audit log."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from kiosk.admin import (  # noqa: E402,F401
+    access,
+    audit_log,
+    dashboard,
+    devices,
+    filters,
+    ratings,
+    services,
+    settings,
+    staff,
+    tokens,
+    users,
+    windows,
+)

@@ -1,0 +1,150 @@
+"""Admin forms (Flask-WTF: every form carries a CSRF token). Messages are shown next to fields."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    ValidationError,
+    widgets,
+)
+from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, Regexp
+
+from kiosk.auth.passwords import password_problem
+from kiosk.models.staffing import PAUSE_REASONS
+from kiosk.models.user import ROLES
+from kiosk.staffing.pins import pin_problem
+
+REQUIRED = _l("此项必填。")
+ROLE_LABELS = {"admin": _l("系统管理员"), "manager": _l("大厅管理员"),
+               "handler": _l("差评处理人"), "auditor": _l("审计员（只读）")}
+PAUSE_LABELS = {"午休": _l("午休"), "培训": _l("培训"), "临时离开": _l("临时离开"), "其他": _l("其他")}
+# 统一社会信用代码: 18 characters from digits and capitals without I, O, S, V, Z.
+CREDIT_CODE = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _upper(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class WindowForm(FlaskForm):
+    code = StringField(_l("窗口编号"), filters=[_upper], description=_l("字母和数字，如 A03"),
+                       validators=[DataRequired(REQUIRED), Regexp(r"^[A-Z0-9-]{1,16}$",
+                                   message=_l("窗口编号只能包含字母、数字和连字符，最长 16 位。"))])
+    name = StringField(_l("窗口名称"), filters=[_strip],
+                       validators=[DataRequired(REQUIRED), Length(max=100, message=_l("最长 100 个字。"))])
+    services = MultiCheckboxField(_l("可办理事项"), coerce=int, validate_choice=True)
+    scale = RadioField(_l("评价档位"), coerce=int, default=5,
+                       choices=[(5, _l("五级（非常满意…非常不满意）")), (3, _l("三级（满意、基本满意、不满意）"))],
+                       validators=[DataRequired(_l("请选择评价档位。"))])
+    count_uninvited = BooleanField(_l("统计未经邀请的主动评价"), default=True)
+    staff_id = SelectField(_l("当前工作人员"), coerce=int, default=0)
+
+
+class StaffForm(FlaskForm):
+    staff_no = StringField(_l("工号"), filters=[_upper], validators=[
+        DataRequired(REQUIRED),
+        Regexp(r"^[A-Z0-9]{1,32}$", message=_l("工号只能包含字母和数字，最长 32 位。"))])
+    name = StringField(_l("姓名"), filters=[_strip],
+                       validators=[DataRequired(REQUIRED), Length(max=50, message=_l("最长 50 个字。"))])
+    pin = PasswordField(_l("触摸屏签到 PIN"), description=_l("4–8 位数字；留空则不修改"),
+                        validators=[Optional()])
+    photo = FileField(_l("照片"), description=_l("JPEG 或 PNG，自动裁剪为 240×320"))
+    window_id = SelectField(_l("签到窗口"), coerce=int, default=0)
+    active = BooleanField(_l("在岗（停用后不能签到）"), default=True)
+
+    def validate_pin(self, field):
+        if field.data:
+            problem = pin_problem(field.data)
+            if problem:
+                raise ValidationError(problem)
+
+
+class ServiceForm(FlaskForm):
+    code = StringField(_l("事项编码"), filters=[_upper], validators=[
+        DataRequired(REQUIRED),
+        Regexp(r"^[0-9A-Z]{1,24}$", message=_l("事项编码只能包含数字和大写字母，最长 24 位。"))])
+    name = StringField(_l("事项名称"), filters=[_strip],
+                       validators=[DataRequired(REQUIRED), Length(max=200, message=_l("最长 200 个字。"))])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("令牌名称（调用方系统）"), filters=[_strip], validators=[
+        DataRequired(REQUIRED),
+        Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message=_l("只能包含字母、数字和 _ . -，最长 64 位。"))])
+
+
+class HallForm(FlaskForm):
+    name = StringField(_l("大厅名称"), filters=[_strip],
+                       validators=[DataRequired(REQUIRED), Length(max=100, message=_l("最长 100 个字。"))])
+    region_code = StringField(_l("行政区划代码"), filters=[_strip], description=_l("6–12 位数字"),
+                              validators=[DataRequired(REQUIRED), Regexp(r"^\d{6,12}$",
+                                          message=_l("行政区划代码应为 6–12 位数字。"))])
+    dept_code = StringField(_l("统一社会信用代码"), filters=[_upper], description=_l("18 位"),
+                            validators=[DataRequired(REQUIRED), Regexp(CREDIT_CODE,
+                                        message=_l("统一社会信用代码应为 18 位数字或大写字母。"))])
+    allow_uninvited = BooleanField(_l("允许未经邀请的主动评价"))
+    voice_enabled = BooleanField(_l("语音提示"))
+    public_base_url = StringField(_l("二维码公网地址"), filters=[_strip],
+                                  description=_l("如 https://hall.example.gov.cn，可留空"),
+                                  validators=[Optional(), Length(max=200),
+                                              URL(require_tld=False, message=_l("请输入以 http:// 或 https:// 开头的网址。"))])
+
+    def validate_public_base_url(self, field):
+        if field.data and not field.data.startswith(("http://", "https://")):
+            raise ValidationError(_l("请输入以 http:// 或 https:// 开头的网址。"))
+
+
+class _PasswordPair(FlaskForm):
+    password = PasswordField(_l("密码"), validators=[DataRequired(REQUIRED)],
+                             description=_l("至少 10 位，字母与数字或符号混合"))
+    confirm = PasswordField(_l("再次输入密码"), validators=[
+        DataRequired(REQUIRED), EqualTo("password", message=_l("两次输入的密码不一致。"))])
+
+    def validate_password(self, field):
+        if password_problem(field.data or ""):
+            raise ValidationError(_l("密码至少 10 位，且须混合字母与数字或符号。"))
+
+
+class UserForm(_PasswordPair):
+    username = StringField(_l("用户名"), filters=[_strip], validators=[
+        DataRequired(REQUIRED),
+        Regexp(r"^[A-Za-z0-9_.-]{2,64}$", message=_l("用户名为 2–64 位字母、数字或 _ . -。"))])
+    display_name = StringField(_l("显示名称"), filters=[_strip], validators=[Length(max=64)])
+    role = SelectField(_l("角色"), choices=[(r, ROLE_LABELS[r]) for r in ROLES],
+                       validators=[DataRequired(REQUIRED)])
+
+
+class PasswordResetForm(_PasswordPair):
+    pass
+
+
+class AssignClerkForm(FlaskForm):
+    staff_id = SelectField(_l("工作人员"), coerce=int, validators=[DataRequired(_l("请选择工作人员。"))])
+
+
+class PauseForm(FlaskForm):
+    reason = SelectField(_l("暂停原因"), choices=[("", _l("请选择"))] + [(r, PAUSE_LABELS[r]) for r in PAUSE_REASONS],
+                         validators=[DataRequired(_l("请选择暂停原因。"))])
+
+
+class RevealForm(FlaskForm):
+    reason = StringField(_l("查看原因"), filters=[_strip], description=_l("例如：差评回访"),
+                         validators=[DataRequired(_l("请填写查看原因。")), Length(max=200)])

@@ -1,0 +1,41 @@
+"""Plain dicts of an entity's fields for the audit log's before → after."""
+from kiosk.models import ApiToken, Hall, ServiceItem, Staff, User, Window
+
+
+def window(w: Window) -> dict:
+    return {
+        "code": w.code, "name": w.name, "scale": w.scale, "count_uninvited": w.count_uninvited,
+        "services": sorted(s.code for s in w.services),
+        "staff_no": w.staff.staff_no if w.staff else None,
+    }
+
+
+def staff(s: Staff) -> dict:
+    return {"staff_no": s.staff_no, "name": s.name, "active": s.active,
+            "photo": s.photo, "pin_set": bool(s.pin_hash)}
+
+
+def service(s: ServiceItem) -> dict:
+    return {"code": s.code, "name": s.name}
+
+
+def hall(h: Hall) -> dict:
+    return {"name": h.name, "region_code": h.region_code, "dept_code": h.dept_code,
+            "allow_uninvited": h.allow_uninvited, "voice_enabled": h.voice_enabled,
+            "public_base_url": h.public_base_url}
+
+
+def user(u: User) -> dict:
+    return {"username": u.username, "display_name": u.display_name, "role": u.role,
+            "active": u.active}
+
+
+def token(t: ApiToken) -> dict:
+    return {"name": t.name, "revoked": t.revoked_at is not None}
+
+
+def changed(before: dict | None, after: dict | None) -> list[tuple[str, object, object]]:
+    """(field, before, after) for the fields that differ, for the audit page."""
+    before, after = before or {}, after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
