@@ -46,3 +46,11 @@ from kiosk.models.privacy import PhoneAccessLog  # noqa: E402
 from kiosk.models.staffing import PinThrottle, StaffSession, WindowPause  # noqa: E402
 
 __all__ += ["PhoneAccessLog", "PinThrottle", "StaffSession", "WindowPause"]
+from kiosk.models.mobile import (  # noqa: E402
+    MobileToken,
+    RateLimitHit,
+    RatingPhoto,
+    RatingSupplement,
+)
+
+__all__ += ["MobileToken", "RateLimitHit", "RatingPhoto", "RatingSupplement"]
