@@ -32,6 +32,7 @@ DriverFactory = Callable[..., Driver]  # (port_url, baud, addresses, **options) 
 BUILTIN = {
     "evp": "device_drivers.evp_bus",
     "kp-ascii": "device_drivers.keypad",
+    "slz68": "device_drivers.slz68",
 }
 
 _factories: dict[str, DriverFactory] = {}

@@ -6,7 +6,7 @@ import serial
 
 from .errors import PortLost
 
-SIMULATOR_SCHEMES = ("evpsim://", "kpsim://")
+SIMULATOR_SCHEMES = ("evpsim://", "kpsim://", "slzsim://")
 
 
 def open_port(url: str, baud: int = 9600, timeout: float = 0.01) -> serial.SerialBase:

@@ -59,6 +59,12 @@ def _create(scheme: str, options: dict[str, str]) -> SimLine:
     if scheme == "evpsim":
         return EvpSimBus(_parse_addresses(options.get("devices", "1")), keys=keys, baud=baud,
                          timing=timing, serial_prefix=options.get("serial_prefix", "EVPSIM-"))
+    if scheme == "slzsim":
+        from .slz68_sim import Slz68SimBus
+
+        return Slz68SimBus(_parse_addresses(options.get("callers", "")),
+                           _parse_addresses(options.get("evaluators", "")), baud=baud,
+                           timing=timing)
     if scheme == "kpsim":
         return KeypadSim(options.get("serial", "KP0001"), keys, baud=baud, timing=timing)
     raise ValueError(f"unknown simulator scheme {scheme!r}")

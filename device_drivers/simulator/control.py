@@ -18,6 +18,7 @@ from .evp_sim import EvpSimBus
 from .keypad_sim import KeypadSim
 from .line import SimLine
 from .pty_transport import PtyTransport
+from .slz68_sim import Slz68SimBus
 
 
 class SimulatorService:
@@ -75,6 +76,17 @@ class SimulatorService:
                 return None
             if cmd == "clear_faults":
                 line.clear_faults()
+                return None
+            if cmd == "inject":
+                line.inject_bytes(bytes.fromhex(req["hex"]))
+                return None
+        elif isinstance(line, Slz68SimBus):
+            if cmd == "press":  # --key is the GRADE: 0 不满意 … 3 非常满意
+                return line.press(int(dev), int(req["key"]))
+            if cmd == "caller_key":  # --key is the caller key code, 11 (0x0B) = 请评价
+                return line.caller_key(int(dev), int(req["key"]))
+            if cmd == "deaf":
+                line.deaf(int(dev), bool(req.get("on", True)))
                 return None
             if cmd == "inject":
                 line.inject_bytes(bytes.fromhex(req["hex"]))
