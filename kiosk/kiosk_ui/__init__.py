@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("kiosk_ui", __name__, url_prefix="/w")
 
-from kiosk.kiosk_ui import routes  # noqa: E402,F401
+from kiosk.kiosk_ui import clerk, routes  # noqa: E402,F401  (clerk: sign-in/pause panel)
