@@ -12,6 +12,7 @@ from kiosk.models.base import utcnow
 from kiosk.ratings.service import record_rating
 from kiosk.sync.profile_worker import ProfileWorker
 from kiosk.sync.upstreams import load_one
+from tests.hubkit import hall_key, hub_app, hub_url, pg_url  # noqa: F401  (hub fixtures)
 from tests.interop.receivers.fujian import FujianReceiver
 from tests.interop.receivers.national import NationalReceiver
 from tests.interop.receivers.zhejiang import ZhejiangReceiver
