@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(display_bp)
     _register_sync_and_hub(app)
+    _register_cases_and_stats(app)
 
 
 def _register_admin(app: Flask) -> None:
@@ -99,3 +100,14 @@ def _register_sync_and_hub(app: Flask) -> None:
         csrf.exempt(hub_bp)  # machine clients sign each request (HMAC); the dashboard has no forms
         app.config.setdefault("HOME_ENDPOINTS", [])
         app.config["HOME_ENDPOINTS"] = ["hub.dashboard", *app.config["HOME_ENDPOINTS"]]
+
+
+def _register_cases_and_stats(app: Flask) -> None:
+    from kiosk.cases.views import bp as cases_bp
+    from kiosk.stats.views import NAV as STATS_NAV
+    from kiosk.stats.views import bp as stats_bp
+
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(stats_bp)
+    app.config.setdefault("ADMIN_NAV_EXTRA", [])
+    app.config["ADMIN_NAV_EXTRA"] = [*app.config["ADMIN_NAV_EXTRA"], *STATS_NAV]

@@ -54,3 +54,6 @@ from kiosk.models.mobile import (  # noqa: E402
 )
 
 __all__ += ["MobileToken", "RateLimitHit", "RatingPhoto", "RatingSupplement"]
+from kiosk.models.cases import BadCase, CaseStep, RatingDaily, RatingHourly  # noqa: E402
+
+__all__ += ["BadCase", "CaseStep", "RatingDaily", "RatingHourly"]

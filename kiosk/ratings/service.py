@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from uuid6 import uuid7
 
+from kiosk.cases.opening import open_case_for
 from kiosk.extensions import db
 from kiosk.models import (
     Hall,
@@ -220,6 +221,9 @@ def _write(conn, stored: StoredRating, window, invitation_id: int | None, now) -
             "excluded": False, "query_code": stored.query_code, "source_ref": stored.source_ref,
         },
     )
+    # Rollups for the statistics, and the 差评 case (登记) in this same commit.
+    open_case_for(conn, stored, now, window_id=window.id, staff_id=staff_id,
+                  service_id=service_id)
     hall = HallFacts(window.name, window.region_code, window.dept_code)
     conn.execute(
         _INSERT_OUTBOX,

@@ -1,0 +1,30 @@
+"""Opens a 差评 case inside the rating's own write transaction (Core statements only)."""
+import sqlalchemy as sa
+
+from kiosk.cases.deadlines import rectification_due
+from kiosk.models.cases import BadCase, CaseStep
+from kiosk.ratings.levels import is_bad
+from kiosk.stats import rollup
+from kiosk.sync.events import queue_rating_event
+
+_INSERT_CASE = sa.insert(BadCase).returning(BadCase.id)
+_INSERT_STEP = sa.insert(CaseStep)
+SYSTEM_ACTOR = "system"
+
+
+def open_case_for(conn, stored, now, *, window_id: int, staff_id, service_id) -> None:
+    """The ratings service's hook: counts the rating in the rollups and, for a 差评,
+    registers its case (登记) with its deadline, history step and upstream event."""
+    rollup.add_rating(conn, level=stored.level, rated_at=stored.rated_at, window_id=window_id,
+                      staff_id=staff_id, service_id=service_id)
+    if not is_bad(stored.level):
+        return
+    due = rectification_due(now)
+    case_id = conn.execute(_INSERT_CASE, {
+        "rating_id": stored.id, "status": "registered", "registered_at": now, "due_at": due,
+        "original_due_at": due, "appeal_status": "none",
+    }).scalar_one()
+    conn.execute(_INSERT_STEP, {"case_id": case_id, "at": now, "actor": SYSTEM_ACTOR,
+                                "action": "register", "from_status": None,
+                                "to_status": "registered", "note": ""})
+    queue_rating_event(conn, stored.id, "case_status", status="registered", due_at=due, at=now)

@@ -1,0 +1,136 @@
+"""/admin/cases: the 差评 workflow pages (list, one case with its history, steps, ledger)."""
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from kiosk.auth.decorators import role_required
+from kiosk.cases import labels, service
+from kiosk.cases.deadlines import is_overdue
+from kiosk.cases.ledger import ledger_xlsx
+from kiosk.extensions import db
+from kiosk.models.base import utcnow
+from kiosk.ratings.levels import LEVEL_NAMES
+from kiosk.timeutil import to_local
+
+bp = Blueprint("cases", __name__, url_prefix="/admin/cases")
+READERS = ("admin", "manager", "handler", "auditor")
+WRITERS = ("admin", "manager", "handler")
+
+
+@bp.app_template_filter("local_time")
+def local_time(value):
+    return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@bp.get("")
+@role_required(*READERS)
+def case_list():
+    status = request.args.get("status") or None
+    if status not in (None, *labels.STATUS):
+        status = None
+    overdue = request.args.get("overdue") == "1"
+    now = utcnow()
+    rows = service.list_cases(current_user, status=status, overdue=overdue, now=now)
+    counts = service.open_and_overdue_counts(now, current_user)
+    return render_template("cases/list.html", rows=rows, status=status, overdue=overdue,
+                           counts=counts, labels=labels, levels=LEVEL_NAMES, mask=labels.mask)
+
+
+@bp.get("/<int:case_id>")
+@role_required(*READERS)
+def case_detail(case_id: int):
+    case = _case_or_abort(case_id)
+    now = utcnow()
+    return render_template(
+        "cases/detail.html", case=case, rating=case.rating, labels=labels, levels=LEVEL_NAMES,
+        actions=service.allowed_actions(current_user, case), mask=labels.mask,
+        overdue=is_overdue(case.due_at, case.done_at, case.status, now),
+        assignees=service.assignable_users(), revealed=None,
+    )
+
+
+def _case_or_abort(case_id: int):
+    try:
+        return service.case_for(current_user, case_id)
+    except service.CaseError as exc:
+        abort(exc.status, exc.message)
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError as exc:
+        raise service.CaseError(_("请填写新的整改期限（日期）。")) from exc
+
+
+STEPS = {
+    "assign": lambda u, i, f: service.assign(u, i, int(f.get("assignee_id") or 0),
+                                             f.get("note", "")),
+    "verify": lambda u, i, f: service.verify(u, i, f.get("outcome", ""), f.get("note", "")),
+    "rectify": lambda u, i, f: service.rectify(u, i, f.get("note", "")),
+    "reply": lambda u, i, f: service.reply(u, i, f.get("note", "")),
+    "revisit": lambda u, i, f: service.revisit(u, i, f.get("result", ""), f.get("note", "")),
+    "close": lambda u, i, f: service.close(u, i, f.get("note", "")),
+    "extend": lambda u, i, f: service.extend(u, i, _parse_date(f.get("new_date")),
+                                             f.get("note", "")),
+    "appeal": lambda u, i, f: service.appeal(u, i, f.get("note", "")),
+    "decide_appeal": lambda u, i, f: service.decide_appeal(
+        u, i, f.get("decision") == "accept", f.get("note", "")),
+}
+
+
+@bp.post("/<int:case_id>/<action>")
+@role_required(*WRITERS)
+def case_step(case_id: int, action: str):
+    step = STEPS.get(action)
+    if step is None:
+        abort(404)
+    try:
+        step(current_user, case_id, request.form)
+    except service.CaseError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            abort(exc.status, exc.message)
+        flash(exc.message, "error")
+    except ValueError:
+        db.session.rollback()
+        flash(_("输入无效。"), "error")
+    else:
+        flash(_("已保存：%(step)s", step=labels.ACTION[action]), "ok")
+    return redirect(url_for("cases.case_detail", case_id=case_id))
+
+
+@bp.post("/<int:case_id>/phone")
+@role_required(*WRITERS)
+def reveal(case_id: int):
+    """Shows the full number once, after the privacy module has logged the read."""
+    case = _case_or_abort(case_id)
+    try:
+        from kiosk.privacy import RevealRefused, reveal_phone
+    except ImportError:
+        abort(404)
+    try:
+        phone = reveal_phone(case.rating, current_user, request.form.get("reason", ""),
+                             case_assignee_id=case.assignee_id)
+    except RevealRefused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("cases.case_detail", case_id=case_id))
+    case = _case_or_abort(case_id)
+    return render_template(
+        "cases/detail.html", case=case, rating=case.rating, labels=labels, levels=LEVEL_NAMES,
+        actions=service.allowed_actions(current_user, case), mask=labels.mask,
+        overdue=is_overdue(case.due_at, case.done_at, case.status, utcnow()),
+        assignees=service.assignable_users(), revealed=phone,
+    )
+
+
+@bp.get("/ledger.xlsx")
+@role_required(*READERS)
+def ledger():
+    data = ledger_xlsx(service.visible_cases(current_user), utcnow())
+    name = f"chaping-ledger-{to_local(utcnow()):%Y%m%d}.xlsx"
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
+                                    "spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

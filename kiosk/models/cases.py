@@ -1,0 +1,116 @@
+"""差评 cases (差评整改) and their history; daily rollups of ratings for statistics.
+
+A case is opened in the rating's own commit (kiosk/cases/opening.py). Its steps are
+appended to case_step and never changed: together they are the 台账 ledger.
+"""
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kiosk.extensions import db
+from kiosk.models.base import utcnow
+
+CASE_STATUSES = ("registered", "assigned", "verified", "rectified", "replied", "revisited",
+                 "closed")
+VERIFICATIONS = ("founded", "unfounded", "mistaken")
+APPEAL_STATUSES = ("none", "pending", "accepted", "rejected")
+
+
+class BadCase(db.Model):
+    __tablename__ = "bad_case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("rating.id"), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default="registered")
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Rectification deadline (naive UTC): end of the 15th working day, hall time.
+    due_at: Mapped[datetime]
+    original_due_at: Mapped[datetime]
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    verification: Mapped[str | None] = mapped_column(sa.String(10))
+    rectification: Mapped[str | None] = mapped_column(sa.Text)
+    reply: Mapped[str | None] = mapped_column(sa.Text)  # shown to the citizen by query code
+    revisit_result: Mapped[str | None] = mapped_column(sa.String(12))
+    revisit_note: Mapped[str | None] = mapped_column(sa.Text)
+    appeal_status: Mapped[str] = mapped_column(sa.String(10), default="none")
+    appeal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # When the handling was finished (rectified, or replied when nothing was to rectify):
+    # the on-time rate compares it with due_at.
+    done_at: Mapped[datetime | None]
+    revisited_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    rating = relationship("Rating")
+    assignee = relationship("User")
+    steps = relationship("CaseStep", order_by="CaseStep.id", back_populates="case")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('registered', 'assigned', 'verified', 'rectified', 'replied', "
+            "'revisited', 'closed')", name="status"),
+        sa.CheckConstraint("appeal_status IN ('none', 'pending', 'accepted', 'rejected')",
+                           name="appeal_status"),
+        sa.Index("ix_bad_case_status_due", "status", "due_at"),
+        sa.Index("ix_bad_case_assignee", "assignee_id", "status"),
+    )
+
+
+class CaseStep(db.Model):
+    """One step of a case: who did what, when. Append only."""
+
+    __tablename__ = "case_step"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("bad_case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_status: Mapped[str | None] = mapped_column(sa.String(12))
+    to_status: Mapped[str] = mapped_column(sa.String(12))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    case = relationship("BadCase", back_populates="steps")
+
+
+class RatingDaily(db.Model):
+    """Non-excluded ratings counted per hall-local day, window, staff and service item.
+
+    Kept exact incrementally: +1 by the ratings hook, −1 when an appeal excludes a rating;
+    kiosk/stats/rollup.py rebuilds it from the ratings. 0 stands for "no staff/service".
+    """
+
+    __tablename__ = "rating_daily"
+    day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)  # YYYY-MM-DD, hall time
+    window_id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    n1: Mapped[int] = mapped_column(default=0)
+    n2: Mapped[int] = mapped_column(default=0)
+    n3: Mapped[int] = mapped_column(default=0)
+    n4: Mapped[int] = mapped_column(default=0)
+    n5: Mapped[int] = mapped_column(default=0)
+
+
+class RatingHourly(db.Model):
+    """Non-excluded ratings per hall-local day, hour and window (for the heatmap)."""
+
+    __tablename__ = "rating_hourly"
+    day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    hour: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    n_bad: Mapped[int] = mapped_column(default=0)
+
+
+def _rating_indexes():
+    """Indexes the statistics need on the rating table, declared here beside their queries."""
+    from kiosk.models.rating import Rating
+
+    top_uninvited = sa.and_(Rating.uninvited, Rating.level == 1)
+    # Burst detection (kiosk/stats/integrity.py) reads only uninvited 非常满意 ratings.
+    sa.Index("ix_rating_uninvited_top", Rating.window_id, Rating.rated_at,
+             sqlite_where=top_uninvited, postgresql_where=top_uninvited)
+
+
+_rating_indexes()

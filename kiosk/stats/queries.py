@@ -1,0 +1,153 @@
+"""Statistics in SQL: GROUP BY over the daily/hourly rollups (kiosk/stats/rollup.py) and
+the case table. Python only divides the aggregated numbers."""
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from kiosk.extensions import db
+from kiosk.stats.definitions import Period, rate, wilson_lower_bound
+
+DIMENSIONS = ("hall", "window", "staff", "service", "day", "week", "month", "quarter")
+RANK_DIMENSIONS = ("window", "staff", "service")
+
+# Bucket expressions on rating_daily.day (already a hall-local YYYY-MM-DD).
+_TIME_KEYS = {
+    "day": "d.day",
+    "week": "date(d.day, 'weekday 0', '-6 days')",  # the Monday of the week
+    "month": "substr(d.day, 1, 7)",
+    "quarter": "substr(d.day, 1, 4) || '-Q' || ((cast(substr(d.day, 6, 2) AS INTEGER) + 2) / 3)",
+}
+# Entity dimensions: key column, label expression, the join that gives the label.
+_ENTITY_KEYS = {
+    "hall": ("0", "(SELECT name FROM hall LIMIT 1)", ""),
+    "window": ("d.window_id", "w.code || ' ' || w.name", "JOIN window w ON w.id = d.window_id"),
+    "staff": ("d.staff_id", "coalesce(s.name || ' (' || s.staff_no || ')', '（未关联人员）')",
+              "LEFT JOIN staff s ON s.id = d.staff_id"),
+    "service": ("d.service_id", "coalesce(si.name, '（未关联事项）')",
+                "LEFT JOIN service_item si ON si.id = d.service_id"),
+}
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    counts: tuple[int, int, int, int, int]  # levels 1..5
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def good(self) -> int:
+        return sum(self.counts[:3])
+
+    @property
+    def bad(self) -> int:
+        return sum(self.counts[3:])
+
+    @property
+    def good_rate(self):
+        return rate(self.good, self.total)
+
+    @property
+    def bad_rate(self):
+        return rate(self.bad, self.total)
+
+    @property
+    def wilson(self) -> float:
+        return wilson_lower_bound(self.good, self.total)
+
+
+def _filters(period: Period, window_id: int | None) -> tuple[str, dict]:
+    where = "d.day BETWEEN :first AND :last"
+    params = {"first": period.first.isoformat(), "last": period.last.isoformat()}
+    if window_id:
+        where += " AND d.window_id = :window_id"
+        params["window_id"] = window_id
+    return where, params
+
+
+def breakdown(period: Period, dimension: str, window_id: int | None = None) -> list[Row]:
+    """Counts per level for each value of the dimension, in the period."""
+    where, params = _filters(period, window_id)
+    if dimension in _TIME_KEYS:
+        key = label = _TIME_KEYS[dimension]
+        join = ""
+    else:
+        key, label, join = _ENTITY_KEYS[dimension]
+    sql = (
+        f"SELECT {key} AS k, {label} AS label, sum(d.n1), sum(d.n2), sum(d.n3), sum(d.n4), "
+        f"sum(d.n5) FROM rating_daily d {join} WHERE {where} GROUP BY 1, 2 ORDER BY 1"
+    )
+    rows = db.session.execute(sa.text(sql), params).all()
+    return [Row(str(r[0]), str(r[1]), tuple(int(x or 0) for x in r[2:])) for r in rows
+            if any(r[2:])]
+
+
+def totals(period: Period, window_id: int | None = None) -> Row:
+    rows = breakdown(period, "hall", window_id)
+    return rows[0] if rows else Row("0", "", (0, 0, 0, 0, 0))
+
+
+def rankings(period: Period, dimension: str) -> list[Row]:
+    """Best first by the Wilson lower bound of the good rate; sample size breaks ties."""
+    rows = breakdown(period, dimension)
+    return sorted(rows, key=lambda r: (-r.wilson, -r.total, r.label))
+
+
+def heatmap(period: Period, window_id: int | None = None) -> dict[tuple[int, int], tuple]:
+    """{(weekday 0=Monday, hour): (ratings, 差评)} in hall time."""
+    where, params = _filters(period, window_id)
+    sql = (
+        "SELECT (cast(strftime('%w', d.day) AS INTEGER) + 6) % 7, d.hour, sum(d.n), "
+        f"sum(d.n_bad) FROM rating_hourly d WHERE {where} GROUP BY 1, 2"
+    )
+    return {(r[0], r[1]): (int(r[2]), int(r[3]))
+            for r in db.session.execute(sa.text(sql), params)}
+
+
+@dataclass
+class CaseRates:
+    cases: int  # 差评 cases of non-excluded ratings rated in the period
+    finished: int  # rectified (or answered when nothing was to rectify)
+    due: int  # finished, or past their deadline
+    on_time: int  # finished by their (possibly extended) deadline
+    real_name: int
+    revisited: int
+
+    @property
+    def rectification_rate(self):
+        return rate(self.finished, self.cases)
+
+    @property
+    def on_time_rate(self):
+        return rate(self.on_time, self.due)
+
+    @property
+    def revisit_rate(self):
+        return rate(self.revisited, self.real_name)
+
+
+def case_rates(period: Period, now: datetime, window_id: int | None = None) -> CaseRates:
+    sql = (
+        "SELECT count(*), count(c.done_at), "
+        "sum(c.done_at IS NOT NULL OR c.due_at < :now), sum(c.done_at <= c.due_at), "
+        "sum(r.phone IS NOT NULL), sum(r.phone IS NOT NULL AND c.revisited_at IS NOT NULL) "
+        "FROM bad_case c JOIN rating r ON r.id = c.rating_id "
+        "WHERE NOT r.excluded AND r.rated_at >= :start AND r.rated_at < :end"
+    )
+    params = {"now": now, "start": period.utc_start, "end": period.utc_end}
+    if window_id:
+        sql += " AND r.window_id = :window_id"
+        params["window_id"] = window_id
+    stmt = sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime)
+                                      for k in ("now", "start", "end")))
+    row = db.session.execute(stmt, params).one()
+    return CaseRates(*(int(x or 0) for x in row))
+
+
+def windows() -> list[tuple[int, str]]:
+    return [(r[0], f"{r[1]} {r[2]}") for r in db.session.execute(
+        sa.text("SELECT id, code, name FROM window ORDER BY code"))]
