@@ -107,7 +107,8 @@ def _rating_indexes():
     """Indexes the statistics need on the rating table, declared here beside their queries."""
     from kiosk.models.rating import Rating
 
-    top_uninvited = sa.and_(Rating.uninvited, Rating.level == 1)
+    # Same text as the query's WHERE, so SQLite sees the index applies; valid on PostgreSQL too.
+    top_uninvited = sa.text("uninvited AND level = 1")
     # Burst detection (kiosk/stats/integrity.py) reads only uninvited 非常满意 ratings.
     sa.Index("ix_rating_uninvited_top", Rating.window_id, Rating.rated_at,
              sqlite_where=top_uninvited, postgresql_where=top_uninvited)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9f61b7ae9145
+Revision ID: 1d6f839d7208
 Revises: 
-Create Date: 2026-11-24 11:53:28.083714
+Create Date: 2026-11-24 12:11:00.844814
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '9f61b7ae9145'
+revision = '1d6f839d7208'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -156,6 +156,41 @@ def upgrade():
         batch_op.create_index('ix_outbox_pending', ['sent_at', 'dead', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_record_id'), ['record_id'], unique=False)
 
+    op.create_table('pin_throttle',
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_pin_throttle'))
+    )
+    op.create_table('rate_limit_hit',
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_limit_hit'))
+    )
+    with op.batch_alter_table('rate_limit_hit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rate_limit_hit_expires_at'), ['expires_at'], unique=False)
+
+    op.create_table('rating_daily',
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('n1', sa.Integer(), nullable=False),
+    sa.Column('n2', sa.Integer(), nullable=False),
+    sa.Column('n3', sa.Integer(), nullable=False),
+    sa.Column('n4', sa.Integer(), nullable=False),
+    sa.Column('n5', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'window_id', 'staff_id', 'service_id', name=op.f('pk_rating_daily'))
+    )
+    op.create_table('rating_hourly',
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('hour', sa.Integer(), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('n_bad', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'hour', 'window_id', name=op.f('pk_rating_hourly'))
+    )
     op.create_table('reason_template',
     sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('items', sa.JSON(), nullable=False),
@@ -190,6 +225,11 @@ def upgrade():
     sa.Column('config_fetched_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_state'))
     )
+    op.create_table('upstream_cursor',
+    sa.Column('upstream', sa.String(length=40), nullable=False),
+    sa.Column('last_outbox_id', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('upstream', name=op.f('pk_upstream_cursor'))
+    )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -205,6 +245,26 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
     )
+    op.create_table('upstream_delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('upstream', sa.String(length=40), nullable=False),
+    sa.Column('outbox_id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.String(length=36), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('receipt_id', sa.String(length=100), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'accepted', 'failed', 'held')", name=op.f('ck_upstream_delivery_status')),
+    sa.ForeignKeyConstraint(['outbox_id'], ['outbox.id'], name=op.f('fk_upstream_delivery_outbox_id_outbox')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_upstream_delivery')),
+    sa.UniqueConstraint('upstream', 'outbox_id', name='uq_upstream_delivery')
+    )
+    with op.batch_alter_table('upstream_delivery', schema=None) as batch_op:
+        batch_op.create_index('ix_upstream_delivery_due', ['upstream', 'status', 'next_attempt_at'], unique=False)
+
     op.create_table('window',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False),
@@ -258,6 +318,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_invitation_case_no'), ['case_no'], unique=False)
         batch_op.create_index('ix_invitation_window_status', ['window_id', 'status'], unique=False)
 
+    op.create_table('staff_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('ended_at', sa.DateTime(), nullable=True),
+    sa.Column('via', sa.String(length=10), nullable=False),
+    sa.Column('signed_in_by', sa.String(length=64), nullable=False),
+    sa.CheckConstraint("via IN ('touch', 'admin')", name=op.f('ck_staff_session_via')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_staff_session_staff_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['window_id'], ['window.id'], name=op.f('fk_staff_session_window_id_window'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_session'))
+    )
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.create_index('ix_staff_session_window_started', ['window_id', 'started_at'], unique=False)
+
+    op.create_table('window_pause',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=10), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('ended_at', sa.DateTime(), nullable=True),
+    sa.Column('paused_by', sa.String(length=64), nullable=False),
+    sa.CheckConstraint("reason IN ('午休', '培训', '临时离开', '其他')", name=op.f('ck_window_pause_reason')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_window_pause_staff_id_staff'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['window_id'], ['window.id'], name=op.f('fk_window_pause_window_id_window'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_window_pause'))
+    )
+    with op.batch_alter_table('window_pause', schema=None) as batch_op:
+        batch_op.create_index('ix_window_pause_window_started', ['window_id', 'started_at'], unique=False)
+
     op.create_table('window_service',
     sa.Column('window_id', sa.Integer(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -277,6 +369,18 @@ def upgrade():
     with op.batch_alter_table('device_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_device_log_at'), ['at'], unique=False)
 
+    op.create_table('mobile_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=43), nullable=False),
+    sa.Column('invitation_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_mobile_token_invitation_id_invitation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mobile_token')),
+    sa.UniqueConstraint('invitation_id', name=op.f('uq_mobile_token_invitation_id')),
+    sa.UniqueConstraint('token', name=op.f('uq_mobile_token_token'))
+    )
     op.create_table('rating',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
@@ -314,23 +418,143 @@ def upgrade():
     )
     with op.batch_alter_table('rating', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rating_rated_at'), ['rated_at'], unique=False)
+        batch_op.create_index('ix_rating_uninvited_top', ['window_id', 'rated_at'], unique=False, sqlite_where=sa.text('uninvited AND level = 1'), postgresql_where=sa.text('uninvited AND level = 1'))
         batch_op.create_index('ix_rating_window_rated', ['window_id', 'rated_at'], unique=False)
+
+    op.create_table('bad_case',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rating_id', sa.Uuid(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('registered_at', sa.DateTime(), nullable=False),
+    sa.Column('due_at', sa.DateTime(), nullable=False),
+    sa.Column('original_due_at', sa.DateTime(), nullable=False),
+    sa.Column('extension_reason', sa.Text(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('verification', sa.String(length=10), nullable=True),
+    sa.Column('rectification', sa.Text(), nullable=True),
+    sa.Column('reply', sa.Text(), nullable=True),
+    sa.Column('revisit_result', sa.String(length=12), nullable=True),
+    sa.Column('revisit_note', sa.Text(), nullable=True),
+    sa.Column('appeal_status', sa.String(length=10), nullable=False),
+    sa.Column('appeal_reason', sa.Text(), nullable=True),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('revisited_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("appeal_status IN ('none', 'pending', 'accepted', 'rejected')", name=op.f('ck_bad_case_appeal_status')),
+    sa.CheckConstraint("status IN ('registered', 'assigned', 'verified', 'rectified', 'replied', 'revisited', 'closed')", name=op.f('ck_bad_case_status')),
+    sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], name=op.f('fk_bad_case_assignee_id_user_account')),
+    sa.ForeignKeyConstraint(['rating_id'], ['rating.id'], name=op.f('fk_bad_case_rating_id_rating')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bad_case')),
+    sa.UniqueConstraint('rating_id', name=op.f('uq_bad_case_rating_id'))
+    )
+    with op.batch_alter_table('bad_case', schema=None) as batch_op:
+        batch_op.create_index('ix_bad_case_assignee', ['assignee_id', 'status'], unique=False)
+        batch_op.create_index('ix_bad_case_status_due', ['status', 'due_at'], unique=False)
+
+    op.create_table('phone_access_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('role', sa.String(length=10), nullable=False),
+    sa.Column('rating_id', sa.Uuid(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['rating_id'], ['rating.id'], name=op.f('fk_phone_access_log_rating_id_rating')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_phone_access_log_user_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_phone_access_log'))
+    )
+    with op.batch_alter_table('phone_access_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_phone_access_log_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_phone_access_log_rating_id'), ['rating_id'], unique=False)
+
+    op.create_table('rating_supplement',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('rating_id', sa.Uuid(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('length(comment) <= 500', name=op.f('ck_rating_supplement_comment_len')),
+    sa.ForeignKeyConstraint(['rating_id'], ['rating.id'], name=op.f('fk_rating_supplement_rating_id_rating')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_supplement')),
+    sa.UniqueConstraint('rating_id', name=op.f('uq_rating_supplement_rating_id'))
+    )
+    op.create_table('case_step',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('from_status', sa.String(length=12), nullable=True),
+    sa.Column('to_status', sa.String(length=12), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['bad_case.id'], name=op.f('fk_case_step_case_id_bad_case')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_step'))
+    )
+    with op.batch_alter_table('case_step', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_step_case_id'), ['case_id'], unique=False)
+
+    op.create_table('rating_photo',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rating_id', sa.Uuid(), nullable=False),
+    sa.Column('supplement_id', sa.Uuid(), nullable=True),
+    sa.Column('path', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=20), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['rating_id'], ['rating.id'], name=op.f('fk_rating_photo_rating_id_rating')),
+    sa.ForeignKeyConstraint(['supplement_id'], ['rating_supplement.id'], name=op.f('fk_rating_photo_supplement_id_rating_supplement')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_photo')),
+    sa.UniqueConstraint('path', name=op.f('uq_rating_photo_path'))
+    )
+    with op.batch_alter_table('rating_photo', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rating_photo_rating_id'), ['rating_id'], unique=False)
 
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('rating_photo', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rating_photo_rating_id'))
+
+    op.drop_table('rating_photo')
+    with op.batch_alter_table('case_step', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_step_case_id'))
+
+    op.drop_table('case_step')
+    op.drop_table('rating_supplement')
+    with op.batch_alter_table('phone_access_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_phone_access_log_rating_id'))
+        batch_op.drop_index(batch_op.f('ix_phone_access_log_at'))
+
+    op.drop_table('phone_access_log')
+    with op.batch_alter_table('bad_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_bad_case_status_due')
+        batch_op.drop_index('ix_bad_case_assignee')
+
+    op.drop_table('bad_case')
     with op.batch_alter_table('rating', schema=None) as batch_op:
         batch_op.drop_index('ix_rating_window_rated')
+        batch_op.drop_index('ix_rating_uninvited_top', sqlite_where=sa.text('uninvited AND level = 1'), postgresql_where=sa.text('uninvited AND level = 1'))
         batch_op.drop_index(batch_op.f('ix_rating_rated_at'))
 
     op.drop_table('rating')
+    op.drop_table('mobile_token')
     with op.batch_alter_table('device_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_device_log_at'))
 
     op.drop_table('device_log')
     op.drop_table('window_service')
+    with op.batch_alter_table('window_pause', schema=None) as batch_op:
+        batch_op.drop_index('ix_window_pause_window_started')
+
+    op.drop_table('window_pause')
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.drop_index('ix_staff_session_window_started')
+
+    op.drop_table('staff_session')
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.drop_index('ix_invitation_window_status')
         batch_op.drop_index(batch_op.f('ix_invitation_case_no'))
@@ -338,11 +562,23 @@ def downgrade():
     op.drop_table('invitation')
     op.drop_table('device')
     op.drop_table('window')
+    with op.batch_alter_table('upstream_delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_upstream_delivery_due')
+
+    op.drop_table('upstream_delivery')
     op.drop_table('user_account')
+    op.drop_table('upstream_cursor')
     op.drop_table('sync_state')
     op.drop_table('staff')
     op.drop_table('service_item')
     op.drop_table('reason_template')
+    op.drop_table('rating_hourly')
+    op.drop_table('rating_daily')
+    with op.batch_alter_table('rate_limit_hit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rate_limit_hit_expires_at'))
+
+    op.drop_table('rate_limit_hit')
+    op.drop_table('pin_throttle')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_record_id'))
         batch_op.drop_index('ix_outbox_pending')
