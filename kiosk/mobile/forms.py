@@ -11,6 +11,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -39,8 +40,8 @@ class RateForm(FlaskForm):
     photos = MultipleFileField(PHOTOS_LABEL)
     identity = RadioField(
         _l("评价方式"),
-        choices=[("anonymous", _l("匿名评价")),
-                 ("real_name", _l("实名评价（留下手机号码，便于回访）"))],
+        choices=[SelectChoice("anonymous", _l("匿名评价")),
+                 SelectChoice("real_name", _l("实名评价（留下手机号码，便于回访）"))],
         default="anonymous",
         validators=[InputRequired()],
     )

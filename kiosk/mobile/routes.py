@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.fields.choices import SelectChoice
 
 from kiosk.extensions import csrf, db
 from kiosk.mobile import bp, ratelimit
@@ -121,9 +122,11 @@ def _too_many(message: str):
 def _rate_form(window: Window) -> RateForm:
     form = RateForm()
     names = {level: _(LEVEL_NAMES[level]) for level in LEVEL_NAMES}
-    form.level.choices = [(level, names[level]) for level in levels_for_scale(window.scale)]
+    form.level.choices = [SelectChoice(level, names[level]) for level in levels_for_scale(window.scale)]
     template = current_reasons()
-    form.reasons.choices = [(item["code"], item["text"]) for item in (template.items if template else [])]
+    form.reasons.choices = [
+        SelectChoice(item["code"], item["text"]) for item in (template.items if template else [])
+    ]
     return form
 
 
@@ -146,7 +149,7 @@ def _rate_page(window: Window, hall, *, invitation: Invitation | None, token):
     status = 422 if request.method == "POST" else 200
     return render_template(
         "mobile/rate.html", form=form, window=window, hall=hall, invitation=invitation,
-        staff=window.staff, bad_levels=[lv for lv, _n in form.level.choices if is_bad(lv)],
+        staff=window.staff, bad_levels=[c.value for c in form.level.choices if is_bad(c.value)],
     ), status
 
 
