@@ -7,6 +7,7 @@ from flask_wtf.csrf import generate_csrf
 from kiosk.extensions import db
 from kiosk.invitations.service import current_invitation
 from kiosk.kiosk_ui import bp
+from kiosk.mobile.touchscreen import mobile_qr_for
 from kiosk.models import Hall, Window
 from kiosk.ratings.levels import levels_for_scale
 from kiosk.ratings.service import current_reasons, record_rating
@@ -51,6 +52,7 @@ def state(code: str):
             if invitation
             else None,
             "allow_uninvited": bool(hall and hall.allow_uninvited),
+            "mobile_qr": mobile_qr_for(invitation),  # one-time code for the phone (issue 7)
             "csrf_token": generate_csrf(),
         }
     )

@@ -66,6 +66,20 @@
       // Rated on the evaluator or the phone, or withdrawn: this screen returns to idle.
       backToIdle();
     }
+    showMobileQr(state);
+  }
+
+  // The one-time QR of the invitation on screen (rated on the phone → the poll returns to idle).
+  function showMobileQr(state) {
+    const box = $("mobile-qr");
+    const qr = state.mobile_qr;
+    const onScreen = current === "rate" && invitation && state.invitation &&
+                     state.invitation.id === invitation.id;
+    if (!onScreen || !qr) { box.hidden = true; return; }
+    const img = $("mobile-qr-img");
+    if (img.getAttribute("src") !== qr.image_url) img.setAttribute("src", qr.image_url);
+    img.dataset.url = qr.url;
+    box.hidden = false;
   }
 
   async function poll() {
