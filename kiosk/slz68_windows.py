@@ -112,3 +112,41 @@ class Slz68Windows:
             for event in driver.poll_cycle():
                 self.handle(event)
             self.tick()
+
+
+def parse_wiring(spec: str) -> WindowWiring:
+    """WINDOW:CALLER:EVALUATOR[:TIMEOUT_S], addresses decimal or 0x…, e.g. A01:1:0x81:30."""
+    code, caller, evaluator, *rest = spec.split(":")
+    return WindowWiring(code, int(caller, 0), int(evaluator, 0), float(rest[0]) if rest else 30.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m kiosk.slz68_windows --port /dev/ttyUSB1 --window A01:1:0x81:30 [...]"""
+    import argparse
+    import signal
+    import threading
+
+    from device_drivers.registry import open_driver
+    from kiosk import create_app
+
+    parser = argparse.ArgumentParser(prog="python -m kiosk.slz68_windows")
+    parser.add_argument("--port", required=True, help="serial device, pty or slzsim:// URL")
+    parser.add_argument("--baud", type=int, default=9600)
+    parser.add_argument("--window", action="append", required=True, type=parse_wiring)
+    args = parser.parse_args(argv)
+    addresses = [a for w in args.window for a in (w.caller, w.evaluator)]
+    driver = open_driver("slz68", args.port, args.baud, addresses)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with create_app().app_context():
+        print(f"slz68: {args.port}, windows {[w.window_code for w in args.window]}", flush=True)
+        try:
+            Slz68Windows(args.window).run(driver, stop)
+        finally:
+            driver.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
