@@ -2,16 +2,17 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template
 
 from kiosk.display import bp
 from kiosk.display.cases import open_cases_summary
 from kiosk.display.stats import hall_tally, today_by_window, week_trend
 from kiosk.extensions import db
 from kiosk.models import Hall
+from kiosk.models.base import utcnow
 from kiosk.timeutil import HALL_TZ
 
-POLL_SECONDS = 5
+POLL_SECONDS = 5  # DISPLAY_POLL_SECONDS in the config overrides it (tests use 1)
 
 
 def _hall_name() -> str:
@@ -22,7 +23,7 @@ def _hall_name() -> str:
 @bp.get("")
 def board():
     return render_template("display/board.html", hall_name=_hall_name(),
-                           poll_seconds=POLL_SECONDS)
+                           poll_seconds=current_app.config.get("DISPLAY_POLL_SECONDS", POLL_SECONDS))
 
 
 @bp.get("/data.json")
@@ -37,7 +38,7 @@ def data():
             "hall": hall_tally(today).as_json(),
             "windows": today_by_window(today),
             "week": week_trend(today),
-            "cases": open_cases_summary(),
+            "cases": open_cases_summary(utcnow()),
         }
     )
     response.headers["Cache-Control"] = "no-store"

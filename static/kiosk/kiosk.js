@@ -22,11 +22,12 @@
     for (const s of screens) $("screen-" + s).hidden = s !== name;
     $("global-error").textContent = "";
     armIdleTimer();
+    document.dispatchEvent(new CustomEvent("kiosk:screen", { detail: { screen: name } }));  // a11y.js, voice.js
   }
 
   function armIdleTimer() {
     clearTimeout(idleTimer);
-    if (current === "rate" || current === "reasons") idleTimer = setTimeout(backToIdle, IDLE_MS);
+    if (current === "rate" || current === "reasons") idleTimer = setTimeout(backToIdle, IDLE_MS * Number(app.dataset.idleFactor || 1));  // x2 in elderly mode
   }
 
   function backToIdle() {

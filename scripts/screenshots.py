@@ -1,0 +1,160 @@
+"""Screenshots of every public page at kiosk (1080×1920) and phone (390×844) sizes, plus the
+wall screen in landscape, into screenshots/ (git-ignored). A throwaway demo hall with a
+week of ratings is served by waitress on loopback; Debian's chromium takes the pictures.
+
+    .venv/bin/python scripts/screenshots.py [--out screenshots]
+"""
+import argparse
+import random
+import sys
+import tempfile
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from uuid6 import uuid7  # noqa: E402
+from waitress.server import create_server  # noqa: E402
+
+from kiosk import create_app  # noqa: E402
+from kiosk.extensions import db  # noqa: E402
+from kiosk.invitations.service import create_invitation  # noqa: E402
+from kiosk.models import Rating, Window  # noqa: E402
+from kiosk.seed import seed_demo  # noqa: E402
+from kiosk.timeutil import HALL_TZ, to_utc  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+SIZES = {
+    "kiosk": {"width": 1080, "height": 1920},
+    "phone": {"width": 390, "height": 844},
+    "wall": {"width": 1920, "height": 1080},
+}
+
+
+def demo_app(instance: Path):
+    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "screenshots",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'hall.db'}",
+                      "KIOSK_IDLE_SECONDS": 4})
+    with app.app_context():
+        db.create_all()
+        seed_demo()
+        add_week_of_ratings()
+    return app
+
+
+def add_week_of_ratings(seed: int = 8):
+    """A plausible week: mostly good, a few 差评, more on some windows than others."""
+    rnd = random.Random(seed)
+    now = datetime.now(HALL_TZ).replace(tzinfo=None)
+    windows = db.session.query(Window).order_by(Window.code).all()
+    for days_ago in range(7):
+        for w_index, window in enumerate(windows):
+            for _ in range(rnd.randint(0, 12 - w_index)):
+                when = now - timedelta(days=days_ago, minutes=rnd.randint(1, 480))
+                level = rnd.choices([1, 2, 3, 4, 5], weights=[60, 25, 8, 5, 2])[0]
+                if window.scale == 3:
+                    level = min(max(level, 2), 4)
+                db.session.add(Rating(id=uuid7(), level=level, scale=window.scale,
+                                      channel="touch", window_id=window.id,
+                                      rated_at=to_utc(when)))
+    db.session.commit()
+
+
+def serve(app) -> tuple[str, object]:
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"http://127.0.0.1:{server.effective_port}", server
+
+
+def invite(app, case_no: str, window: str = "A01"):
+    with app.app_context():
+        create_invitation(window_code=window, case_no=case_no)
+
+
+def public_paths(app) -> dict[str, str]:
+    """The mobile pages and the query page, when their blueprint is installed."""
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    wanted = {"mobile-hall": "/m/", "mobile-window": "/m/w/A01", "query": "/q"}
+    return {name: path for name, path in wanted.items()
+            if path in rules or path.replace("A01", "<code>") in rules}
+
+
+def shoot_kiosk(app, base, context, out: Path, lang: str):
+    page = context.new_page()
+    suffix = "" if lang == "zh_CN" else "-en"
+    page.goto(f"{base}/w/A01?lang={lang}")
+    expect(page.locator("#screen-idle")).to_be_visible()
+    page.screenshot(path=out / f"kiosk-idle{suffix}.png")
+    invite(app, f"SHOT-{lang}-1")
+    expect(page.locator("#screen-rate")).to_be_visible(timeout=3000)
+    page.screenshot(path=out / f"kiosk-rate{suffix}.png")
+    expect(page.locator("#more-time")).to_be_visible(timeout=5000)
+    page.screenshot(path=out / f"kiosk-more-time{suffix}.png")
+    page.locator("#btn-more-time").click()
+    page.locator(".level-4").click()
+    expect(page.locator("#screen-reasons")).to_be_visible()
+    page.locator(".reason").first.click()
+    page.screenshot(path=out / f"kiosk-reasons{suffix}.png", full_page=True)
+    page.locator("#btn-submit").click()
+    expect(page.locator("#screen-thanks")).to_be_visible()
+    page.screenshot(path=out / f"kiosk-thanks{suffix}.png")
+    page.close()
+
+
+def shoot_elderly(app, base, context, out: Path):
+    page = context.new_page()
+    page.goto(f"{base}/w/A01?lang=zh_CN")
+    page.locator("#btn-elderly").click()
+    page.screenshot(path=out / "kiosk-elderly-idle.png")
+    invite(app, "SHOT-elderly-1")
+    expect(page.locator("#screen-rate")).to_be_visible(timeout=3000)
+    page.screenshot(path=out / "kiosk-elderly-rate.png")
+    page.locator(".level-5").click()
+    page.screenshot(path=out / "kiosk-elderly-reasons.png", full_page=True)
+    page.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "screenshots"))
+    out = Path(parser.parse_args().out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = demo_app(Path(tmp))
+        base, server = serve(app)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM,
+                                        args=["--no-sandbox", "--disable-gpu"])
+            kiosk = browser.new_context(viewport=SIZES["kiosk"], locale="zh-CN", has_touch=True)
+            for lang in ("zh_CN", "en"):
+                shoot_kiosk(app, base, kiosk, out, lang)
+            shoot_elderly(app, base, kiosk, out)
+            kiosk.close()
+            for size in ("wall", "kiosk", "phone"):
+                context = browser.new_context(viewport=SIZES[size], locale="zh-CN",
+                                              is_mobile=size == "phone", has_touch=size != "wall")
+                page = context.new_page()
+                pages = {"display": "/display", **public_paths(app)}
+                for name, path in pages.items():
+                    if size == "wall" and name != "display":
+                        continue
+                    for lang in ("zh_CN", "en"):
+                        page.goto(f"{base}{path}?lang={lang}")
+                        if name == "display":
+                            expect(page.locator("#window-rows tr")).to_have_count(8)
+                        suffix = "" if lang == "zh_CN" else "-en"
+                        page.screenshot(path=out / f"{name}-{size}{suffix}.png", full_page=True)
+                if size == "phone":
+                    page.goto(f"{base}/w/A01?lang=zh_CN")
+                    page.screenshot(path=out / "kiosk-idle-phone.png")
+                context.close()
+            browser.close()
+        server.close()
+    print(f"screenshots in {out}")
+
+
+if __name__ == "__main__":
+    main()
