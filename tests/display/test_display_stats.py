@@ -1,6 +1,7 @@
 """The wall screen's numbers: SQL aggregates over counted ratings, local days, no personal data."""
 from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from uuid6 import uuid7
 
@@ -76,7 +77,8 @@ def test_data_json_has_aggregates_only(app, client):
     for private in ("秘密留言", "13812345678", "张三", "YN0101", "R01"):
         assert private not in body
     data = r.get_json()
-    assert data["hall"]["total"] == 1 and data["cases"] is None
+    assert data["hall"]["total"] == 1
+    assert data["cases"] is None or set(data["cases"]) == {"open", "overdue", "on_time_rate"}
     assert len(data["windows"]) == 8 and len(data["week"]) == 7
 
 
@@ -85,3 +87,25 @@ def test_board_page_states_the_definition_and_switches_language(client):
     assert "好评率 = " in page and "剔除" in page
     assert 'href="?lang=en"' in page
     assert "<script>" not in page  # CSP: scripts only from files
+
+
+def test_cases_summary_counts_open_overdue_and_on_time(app):
+    cases = pytest.importorskip("kiosk.models.cases")
+    from kiosk.display.cases import open_cases_summary
+
+    now = datetime(2026, 3, 20, 4, 0)
+    day = timedelta(days=1)
+    with app.app_context():
+        for i, (status, due, done, appeal) in enumerate([
+            ("registered", now + day, None, "none"),       # open, on schedule
+            ("assigned", now - day, None, "none"),         # open, overdue
+            ("closed", now - day, now - 2 * day, "none"),  # done on time
+            ("replied", now - 2 * day, now - day, "none"), # done late, still open
+            ("registered", now - day, None, "accepted"),   # appeal accepted: not counted
+        ]):
+            add_rating("A01", 4, datetime(2026, 3, 1, 10, i))
+            rating_id = db.session.scalars(sa.select(Rating.id).order_by(Rating.id.desc())).first()
+            db.session.add(cases.BadCase(rating_id=rating_id, status=status, due_at=due,
+                                         original_due_at=due, done_at=done, appeal_status=appeal))
+        db.session.commit()
+        assert open_cases_summary(now) == {"open": 3, "overdue": 1, "on_time_rate": 50.0}
