@@ -1,15 +1,18 @@
 """What the query page says about a rating's handling.
 
-The 差评 workflow (issue 6) plugs in with set_status_provider(fn): fn(rating) returns
-(status_text, reply_text | None), or None to fall back to the default here."""
+A 差评's status and reply come from the 差评 workflow (kiosk/cases/public.py). Other code may
+plug in with set_status_provider(fn): fn(rating) returns (status_text, reply_text | None),
+or None to fall through."""
 from collections.abc import Callable
 
 from flask_babel import gettext as _
 
+from kiosk.cases.public import handling_status as case_status
 from kiosk.ratings.levels import is_bad
 
 StatusProvider = Callable[[object], tuple[str, str | None] | None]
 _provider: StatusProvider | None = None
+NO_CASE = "无需处理"  # what kiosk.cases.public answers when the rating opened no case
 
 
 def set_status_provider(provider: StatusProvider | None) -> None:
@@ -24,5 +27,8 @@ def handling_status(rating) -> tuple[str, str | None]:
         if answer is not None:
             return answer
     if is_bad(rating.level):
+        text, reply = case_status(rating.id)
+        if text != NO_CASE:
+            return text, reply
         return _("已登记，处理中"), None
     return _("已登记"), None

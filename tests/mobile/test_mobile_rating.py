@@ -59,9 +59,10 @@ def test_bad_rating_with_reasons_comment_photo_and_phone(app, client):
         assert rating.phone == "13812345678" and rating.query_code.startswith("PY")
         photos = db.session.scalars(sa.select(RatingPhoto).order_by(RatingPhoto.id)).all()
         assert [p.content_type for p in photos] == ["image/jpeg", "image/png"]
-        events = db.session.scalars(
-            sa.select(OutboxEntry).where(OutboxEntry.kind == "rating_event")).all()
-        assert [e.payload["event"] for e in events] == ["photos"]
+        events = [e for e in db.session.scalars(
+            sa.select(OutboxEntry).where(OutboxEntry.kind == "rating_event"))
+            if e.payload["event"] == "photos"]  # the 差评 workflow adds its own events
+        assert len(events) == 1
         assert len(events[0].payload["photos"]) == 2
         assert events[0].payload["rating_id"] == str(rating.id)
     assert rating.query_code in thanks

@@ -38,7 +38,7 @@ def test_lookup_shows_status_and_nothing_personal(client, bad_rating):
     r = look_up(client, bad_rating.lower()[:6] + " " + bad_rating[6:])  # typed loosely
     page = r.get_data(as_text=True)
     assert r.status_code == 200
-    for text in (bad_rating, "A03", "非常不满意", "服务态度差", "已登记，处理中", "暂无答复", "补充评价"):
+    for text in (bad_rating, "A03", "非常不满意", "服务态度差", "已登记", "暂无答复", "补充评价"):
         assert text in page, text
     for private in ("13912345678", "139****5678", "王芳", "YN0103", "态度不好"):
         assert private not in page, private
@@ -111,3 +111,13 @@ def test_supplement_after_five_working_days_is_refused(app, client, bad_rating):
     r = supplement(client, bad_rating, "迟到的补充", [("p.png", image_bytes("PNG"))])
     assert r.status_code == 410 and "5 个工作日内" in r.get_data(as_text=True)
     assert counts(app) == before and photo_files(app) == []
+
+
+def test_reply_from_the_bad_rating_workflow_is_shown(app, client, bad_rating):
+    from kiosk.models.cases import BadCase
+    with app.app_context():
+        case = db.session.scalars(sa.select(BadCase)).one()
+        case.status, case.reply = "replied", "已约谈窗口负责人并完成整改。"
+        db.session.commit()
+    page = look_up(client, bad_rating).get_data(as_text=True)
+    assert "已答复" in page and "已约谈窗口负责人并完成整改。" in page
