@@ -203,6 +203,12 @@ def test_manager_assigns_pauses_and_resumes_a_window(app, as_role, client):
     assert client.get("/w/A03/state").get_json()["paused"] is False
 
 
+def test_forms_are_editable_for_managers_and_read_only_for_auditors(as_role):
+    assert "disabled" not in as_role("manager").get("/admin/windows/new").get_data(as_text=True)
+    settings = as_role("auditor").get("/admin/settings").get_data(as_text=True)
+    assert "readonly" in settings and "保存" not in settings
+
+
 def test_dashboard_numbers(app, as_role):
     html = as_role("manager").get("/admin/").get_data(as_text=True)
     assert 'id="ratings-today">0<' in html and 'id="windows-paused">0<' in html
