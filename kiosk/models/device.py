@@ -37,3 +37,6 @@ class DeviceLog(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     kind: Mapped[str] = mapped_column(sa.String(30))  # power_on, cover, uninvited_refused, …
     detail: Mapped[dict | None] = mapped_column(sa.JSON)
+    # "evp:<serial>:<event_id>" for rows written for a device event: a re-sent event (the
+    # host crashed between commit and ACK) is logged once.
+    source_ref: Mapped[str | None] = mapped_column(sa.String(80), unique=True)

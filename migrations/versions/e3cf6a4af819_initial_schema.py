@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 38d307a47417
+Revision ID: e3cf6a4af819
 Revises: 
-Create Date: 2026-11-24 12:12:09.020963
+Create Date: 2026-11-24 12:14:22.467877
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '38d307a47417'
+revision = 'e3cf6a4af819'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -363,8 +363,10 @@ def upgrade():
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=True),
+    sa.Column('source_ref', sa.String(length=80), nullable=True),
     sa.ForeignKeyConstraint(['device_id'], ['device.id'], name=op.f('fk_device_log_device_id_device'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_device_log'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_device_log')),
+    sa.UniqueConstraint('source_ref', name=op.f('uq_device_log_source_ref'))
     )
     with op.batch_alter_table('device_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_device_log_at'), ['at'], unique=False)
