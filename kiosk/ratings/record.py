@@ -23,7 +23,8 @@ CHANNEL_GBT = {
 # Rectification statuses seen on provincial platforms (整改状态); "0" = nothing requested.
 RECTIFICATION_STATUSES = ("0", "10", "11", "12", "20", "21", "220", "221", "222", "3", "999")
 RECTIFICATION_DEFAULT = "0"
-EVENT_TYPES = ("case_status", "excluded", "reinstated")
+# supplement and photos come from the mobile channel (补充评价, photo fingerprints).
+EVENT_TYPES = ("case_status", "excluded", "reinstated", "supplement", "photos")
 CASE_STATUSES = (
     "registered", "assigned", "verified", "rectifying", "rectified", "replied", "revisited",
     "closed",

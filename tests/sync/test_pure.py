@@ -118,3 +118,15 @@ def test_only_confirmed_rows_are_marked():
     answer = {"stored": ["r0"], "duplicate": ["r1"], "rejected": [{"id": "r2", "reason": "x"}]}
     confirmed, rejected, unanswered = outcome_rows(claimed, answer)
     assert confirmed == [0, 1] and list(rejected) == [2] and unanswered == [3]
+
+
+def test_hub_accepts_the_mobile_channels_events():
+    from kiosk.hub.validate import event_row
+
+    for event in ("supplement", "photos"):
+        item = rating_event_record(event_id=uuid.uuid4(), rating_id=uuid.uuid4(), event=event,
+                                   at=datetime(2026, 11, 24, 3, 0))
+        row = event_row(item, "530102-WH", datetime(2026, 11, 24, 3, 1))
+        assert row["event"] == event and row["status"] is None
+    with pytest.raises(Rejected):
+        event_row({**item, "event": "made_up"}, "530102-WH", datetime(2026, 11, 24, 3, 1))
