@@ -21,7 +21,8 @@ def open_case_for(conn, stored, now, *, window_id: int, staff_id, service_id) ->
         return
     due = rectification_due(now)
     case_id = conn.execute(_INSERT_CASE, {
-        "rating_id": stored.id, "status": "registered", "registered_at": now, "due_at": due,
+        "rating_id": stored.id, "status": "registered", "rated_at": stored.rated_at,
+        "window_id": window_id, "real_name": stored.phone is not None, "registered_at": now, "due_at": due,
         "original_due_at": due, "appeal_status": "none",
     }).scalar_one()
     conn.execute(_INSERT_STEP, {"case_id": case_id, "at": now, "actor": SYSTEM_ACTOR,

@@ -54,6 +54,12 @@ from kiosk.models.mobile import (  # noqa: E402
 )
 
 __all__ += ["MobileToken", "RateLimitHit", "RatingPhoto", "RatingSupplement"]
-from kiosk.models.cases import BadCase, CaseStep, RatingDaily, RatingHourly  # noqa: E402
+from kiosk.models.cases import (  # noqa: E402
+    BadCase,
+    CaseStep,
+    RatingDaily,
+    RatingHourly,
+    RatingWindowDay,
+)
 
-__all__ += ["BadCase", "CaseStep", "RatingDaily", "RatingHourly"]
+__all__ += ["BadCase", "CaseStep", "RatingDaily", "RatingHourly", "RatingWindowDay"]

@@ -23,6 +23,10 @@ class BadCase(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     rating_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("rating.id"), unique=True)
     status: Mapped[str] = mapped_column(sa.String(12), default="registered")
+    # Copied from the rating (which never changes them) so the case rates read one table.
+    rated_at: Mapped[datetime]
+    window_id: Mapped[int]
+    real_name: Mapped[bool]
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Rectification deadline (naive UTC): end of the 15th working day, hall time.
     due_at: Mapped[datetime]
@@ -54,6 +58,7 @@ class BadCase(db.Model):
                            name="appeal_status"),
         sa.Index("ix_bad_case_status_due", "status", "due_at"),
         sa.Index("ix_bad_case_assignee", "assignee_id", "status"),
+        sa.Index("ix_bad_case_rated", "rated_at"),
     )
 
 
@@ -92,13 +97,28 @@ class RatingDaily(db.Model):
     n5: Mapped[int] = mapped_column(default=0)
 
 
+class RatingWindowDay(db.Model):
+    """Non-excluded ratings per window and hall-local day; window_id 0 is the whole hall,
+    so hall totals and trends read one row a day."""
+
+    __tablename__ = "rating_window_day"
+    window_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    n1: Mapped[int] = mapped_column(default=0)
+    n2: Mapped[int] = mapped_column(default=0)
+    n3: Mapped[int] = mapped_column(default=0)
+    n4: Mapped[int] = mapped_column(default=0)
+    n5: Mapped[int] = mapped_column(default=0)
+
+
 class RatingHourly(db.Model):
-    """Non-excluded ratings per hall-local day, hour and window (for the heatmap)."""
+    """Non-excluded ratings per window, hall-local day and hour (the heatmap); window_id 0
+    is the whole hall."""
 
     __tablename__ = "rating_hourly"
+    window_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     hour: Mapped[int] = mapped_column(primary_key=True)
-    window_id: Mapped[int] = mapped_column(primary_key=True)
     n: Mapped[int] = mapped_column(default=0)
     n_bad: Mapped[int] = mapped_column(default=0)
 

@@ -60,18 +60,24 @@ class Row:
         return wilson_lower_bound(self.good, self.total)
 
 
-def _filters(period: Period, window_id: int | None) -> tuple[str, dict]:
-    where = "d.day BETWEEN :first AND :last"
-    params = {"first": period.first.isoformat(), "last": period.last.isoformat()}
-    if window_id:
-        where += " AND d.window_id = :window_id"
-        params["window_id"] = window_id
-    return where, params
+def _period(period: Period) -> dict:
+    return {"first": period.first.isoformat(), "last": period.last.isoformat()}
 
 
 def breakdown(period: Period, dimension: str, window_id: int | None = None) -> list[Row]:
-    """Counts per level for each value of the dimension, in the period."""
-    where, params = _filters(period, window_id)
+    """Counts per level for each value of the dimension, in the period (one window's only
+    when window_id is given)."""
+    params = _period(period)
+    if dimension in ("staff", "service"):
+        table = "rating_daily"
+        where = "d.window_id = :window_id" if window_id else "1"
+    else:  # hall, window and time buckets: one row per window (or for the hall) a day
+        table = "rating_window_day"
+        if dimension == "window":
+            where = "d.window_id = :window_id" if window_id else "d.window_id > 0"
+        else:
+            where = "d.window_id = :window_id"
+    params["window_id"] = window_id or 0
     if dimension in _TIME_KEYS:
         key = label = _TIME_KEYS[dimension]
         join = ""
@@ -79,7 +85,8 @@ def breakdown(period: Period, dimension: str, window_id: int | None = None) -> l
         key, label, join = _ENTITY_KEYS[dimension]
     sql = (
         f"SELECT {key} AS k, {label} AS label, sum(d.n1), sum(d.n2), sum(d.n3), sum(d.n4), "
-        f"sum(d.n5) FROM rating_daily d {join} WHERE {where} GROUP BY 1, 2 ORDER BY 1"
+        f"sum(d.n5) FROM {table} d {join} WHERE {where} "
+        "AND d.day BETWEEN :first AND :last GROUP BY 1, 2 ORDER BY 1"
     )
     rows = db.session.execute(sa.text(sql), params).all()
     return [Row(str(r[0]), str(r[1]), tuple(int(x or 0) for x in r[2:])) for r in rows
@@ -99,11 +106,12 @@ def rankings(period: Period, dimension: str) -> list[Row]:
 
 def heatmap(period: Period, window_id: int | None = None) -> dict[tuple[int, int], tuple]:
     """{(weekday 0=Monday, hour): (ratings, 差评)} in hall time."""
-    where, params = _filters(period, window_id)
     sql = (
         "SELECT (cast(strftime('%w', d.day) AS INTEGER) + 6) % 7, d.hour, sum(d.n), "
-        f"sum(d.n_bad) FROM rating_hourly d WHERE {where} GROUP BY 1, 2"
+        "sum(d.n_bad) FROM rating_hourly d WHERE d.window_id = :window_id "
+        "AND d.day BETWEEN :first AND :last GROUP BY 1, 2"
     )
+    params = {**_period(period), "window_id": window_id or 0}
     return {(r[0], r[1]): (int(r[2]), int(r[3]))
             for r in db.session.execute(sa.text(sql), params)}
 
@@ -134,13 +142,13 @@ def case_rates(period: Period, now: datetime, window_id: int | None = None) -> C
     sql = (
         "SELECT count(*), count(c.done_at), "
         "sum(c.done_at IS NOT NULL OR c.due_at < :now), sum(c.done_at <= c.due_at), "
-        "sum(r.phone IS NOT NULL), sum(r.phone IS NOT NULL AND c.revisited_at IS NOT NULL) "
-        "FROM bad_case c JOIN rating r ON r.id = c.rating_id "
-        "WHERE NOT r.excluded AND r.rated_at >= :start AND r.rated_at < :end"
+        "sum(c.real_name), sum(c.real_name AND c.revisited_at IS NOT NULL) "
+        "FROM bad_case c WHERE c.appeal_status != 'accepted' "  # accepted = rating excluded
+        "AND c.rated_at >= :start AND c.rated_at < :end"
     )
     params = {"now": now, "start": period.utc_start, "end": period.utc_end}
     if window_id:
-        sql += " AND r.window_id = :window_id"
+        sql += " AND c.window_id = :window_id"
         params["window_id"] = window_id
     stmt = sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime)
                                       for k in ("now", "start", "end")))

@@ -102,7 +102,8 @@ def test_rankings_sort_by_wilson_bound(data):
 def test_rollups_equal_a_rebuild_from_the_ratings(data):
     def snapshot():
         return (db.session.execute(sa.text("SELECT * FROM rating_daily ORDER BY 1,2,3,4")).all(),
-                db.session.execute(sa.text("SELECT * FROM rating_hourly ORDER BY 1,2,3")).all())
+                db.session.execute(sa.text("SELECT * FROM rating_hourly ORDER BY 1,2,3")).all(),
+                db.session.execute(sa.text("SELECT * FROM rating_window_day ORDER BY 1,2")).all())
 
     incremental = snapshot()
     with write_transaction(db.session()) as conn:

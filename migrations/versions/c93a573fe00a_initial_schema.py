@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e3cf6a4af819
+Revision ID: c93a573fe00a
 Revises: 
-Create Date: 2026-11-24 12:14:22.467877
+Create Date: 2026-11-24 12:17:14.982585
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e3cf6a4af819'
+revision = 'c93a573fe00a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -184,12 +184,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('day', 'window_id', 'staff_id', 'service_id', name=op.f('pk_rating_daily'))
     )
     op.create_table('rating_hourly',
+    sa.Column('window_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('hour', sa.Integer(), nullable=False),
-    sa.Column('window_id', sa.Integer(), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.Column('n_bad', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'hour', 'window_id', name=op.f('pk_rating_hourly'))
+    sa.PrimaryKeyConstraint('window_id', 'day', 'hour', name=op.f('pk_rating_hourly'))
+    )
+    op.create_table('rating_window_day',
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('n1', sa.Integer(), nullable=False),
+    sa.Column('n2', sa.Integer(), nullable=False),
+    sa.Column('n3', sa.Integer(), nullable=False),
+    sa.Column('n4', sa.Integer(), nullable=False),
+    sa.Column('n5', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('window_id', 'day', name=op.f('pk_rating_window_day'))
     )
     op.create_table('reason_template',
     sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
@@ -427,6 +437,9 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rating_id', sa.Uuid(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('rated_at', sa.DateTime(), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('real_name', sa.Boolean(), nullable=False),
     sa.Column('registered_at', sa.DateTime(), nullable=False),
     sa.Column('due_at', sa.DateTime(), nullable=False),
     sa.Column('original_due_at', sa.DateTime(), nullable=False),
@@ -451,6 +464,7 @@ def upgrade():
     )
     with op.batch_alter_table('bad_case', schema=None) as batch_op:
         batch_op.create_index('ix_bad_case_assignee', ['assignee_id', 'status'], unique=False)
+        batch_op.create_index('ix_bad_case_rated', ['rated_at'], unique=False)
         batch_op.create_index('ix_bad_case_status_due', ['status', 'due_at'], unique=False)
 
     op.create_table('phone_access_log',
@@ -534,6 +548,7 @@ def downgrade():
     op.drop_table('phone_access_log')
     with op.batch_alter_table('bad_case', schema=None) as batch_op:
         batch_op.drop_index('ix_bad_case_status_due')
+        batch_op.drop_index('ix_bad_case_rated')
         batch_op.drop_index('ix_bad_case_assignee')
 
     op.drop_table('bad_case')
@@ -574,6 +589,7 @@ def downgrade():
     op.drop_table('staff')
     op.drop_table('service_item')
     op.drop_table('reason_template')
+    op.drop_table('rating_window_day')
     op.drop_table('rating_hourly')
     op.drop_table('rating_daily')
     with op.batch_alter_table('rate_limit_hit', schema=None) as batch_op:
