@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 
 from kiosk.auth.cli import users_cli
 from kiosk.default_ratings import ratings_default
+from kiosk.devices.cli import devices_cli
 from kiosk.extensions import db
 from kiosk.models import ApiToken, Rating, Window
 from kiosk.models.audit import audit
@@ -34,6 +35,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(ratings_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(devices_cli)
 
 
 @click.command("init")

@@ -1,0 +1,108 @@
+"""flask --app wsgi devices add | list | listen | demo-setup"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from device_drivers.registry import get_factory
+from kiosk.devices.config import LISTENED_PROTOCOLS
+from kiosk.extensions import db
+from kiosk.models import Device, Window
+from kiosk.models.audit import audit
+
+devices_cli = AppGroup("devices", help="Counter evaluators (评价器) and the device listener.")
+
+DEMO_PORT_FILE = "evaluators.tty"  # the simulator's pty link in the instance folder
+DEMO_CONTROL_FILE = "evaluators.sock"
+
+
+def delivery_of(protocol: str) -> str:
+    """What the protocol guarantees for a key press: the driver says it itself."""
+    try:
+        driver_class = getattr(get_factory(protocol), "__self__", None)
+    except ValueError:
+        return "?"
+    return getattr(driver_class, "delivery", "?")
+
+
+def add_device(window: Window, protocol: str, port: str, address: int, baud: int) -> Device:
+    if db.session.scalars(sa.select(Device).where(Device.port == port,
+                                                  Device.address == address)).first():
+        raise click.ClickException(f"{port} address {address} is already configured")
+    device = Device(window_id=window.id, protocol=protocol, port=port, address=address,
+                    baud=baud)
+    db.session.add(device)
+    audit("cli", "create", "device", f"{port}#{address}",
+          after={"window": window.code, "protocol": protocol, "port": port,
+                 "address": address, "baud": baud})
+    return device
+
+
+@devices_cli.command("add")
+@click.option("--window", "window_code", required=True, help="window code, e.g. A01")
+@click.option("--port", required=True, help="serial path (/dev/ttyUSB0, a pty link) or URL")
+@click.option("--protocol", type=click.Choice(LISTENED_PROTOCOLS), default="evp",
+              show_default=True)
+@click.option("--address", type=click.IntRange(1, 247), default=1, show_default=True)
+@click.option("--baud", type=click.Choice(["9600", "19200", "115200"]), default="9600",
+              show_default=True)
+def devices_add(window_code: str, port: str, protocol: str, address: int, baud: str) -> None:
+    """Configure an evaluator at a window (restart the listener to pick it up)."""
+    window = db.session.scalars(sa.select(Window).where(Window.code == window_code)).first()
+    if window is None:
+        raise click.ClickException(f"no window {window_code}")
+    add_device(window, protocol, port, address, int(baud))
+    db.session.commit()
+    click.echo(f"{protocol} device {port}#{address} added at {window_code} "
+               f"(delivery: {delivery_of(protocol)})")
+
+
+@devices_cli.command("list")
+def devices_list() -> None:
+    """Configured devices with the health the listener last wrote."""
+    rows = db.session.execute(
+        sa.select(Device, Window.code).outerjoin(Window, Window.id == Device.window_id)
+        .order_by(Device.port, Device.address)).all()
+    click.echo("window\tprotocol\tport#address\tonline\tlast_seen\tmisses\tserial\tfirmware"
+               "\tkeys\tdelivery")
+    for d, code in rows:
+        seen = d.last_seen.isoformat(timespec="seconds") + "Z" if d.last_seen else "-"
+        click.echo("\t".join(str(v) for v in (
+            code or "-", d.protocol, f"{d.port}#{d.address}", "online" if d.online else "OFFLINE",
+            seen, d.misses, d.serial_no or "-", d.firmware or "-", d.keys or "-",
+            delivery_of(d.protocol))))
+
+
+@devices_cli.command("listen")
+@click.option("--verbose", is_flag=True, help="log every outcome")
+def devices_listen(verbose: bool) -> None:
+    """Run the device listener until SIGTERM / Ctrl-C."""
+    from kiosk.devices.listener import Listener
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    Listener.from_database(current_app._get_current_object()).run_forever()
+
+
+@devices_cli.command("demo-setup")
+@click.option("--port", default=None, help=f"default: <instance>/{DEMO_PORT_FILE}")
+def devices_demo_setup(port: str | None) -> None:
+    """One simulated EVP/1 evaluator per window on one bus: address = window index + 1
+    (windows in code order). Idempotent."""
+    port = port or str(Path(current_app.instance_path) / DEMO_PORT_FILE)
+    windows = db.session.scalars(sa.select(Window).order_by(Window.code)).all()
+    existing = {d.address: d for d in db.session.scalars(
+        sa.select(Device).where(Device.port == port))}
+    for index, window in enumerate(windows):
+        address = index + 1
+        if address in existing:
+            existing[address].window_id = window.id
+            continue
+        add_device(window, "evp", port, address, 9600)
+    db.session.commit()
+    click.echo(f"{len(windows)} demo evaluators on {port}, addresses 1-{len(windows)}")
