@@ -5,6 +5,7 @@ week of ratings is served by waitress on loopback; Debian's chromium takes the p
     .venv/bin/python scripts/screenshots.py [--out screenshots]
 """
 import argparse
+import logging
 import random
 import sys
 import tempfile
@@ -118,6 +119,7 @@ def shoot_elderly(app, base, context, out: Path):
 
 
 def main() -> None:
+    logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" chatter
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "screenshots"))
     out = Path(parser.parse_args().out)

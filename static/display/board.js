@@ -57,18 +57,23 @@
     $("trend-days").replaceChildren(...items);
   }
 
+  function setRate(id, rate) {
+    $(id).textContent = pct(rate);
+    $(id).classList.toggle("empty", rate === null || rate === undefined);
+  }
+
   function renderCases(cases) {
     $("cases").hidden = !cases;
     if (!cases) return;
     $("cases-open").textContent = cases.open ?? 0;
     $("cases-overdue").textContent = cases.overdue ?? 0;
-    $("cases-rate").textContent = pct(cases.on_time_rate);
+    setRate("cases-rate", cases.on_time_rate);
   }
 
   function render(data) {
     $("updated").textContent = data.updated;
     $("kpi-total").textContent = data.hall.total;
-    $("kpi-rate").textContent = pct(data.hall.good_rate);
+    setRate("kpi-rate", data.hall.good_rate);
     $("kpi-bad").textContent = data.hall.bad;
     renderWindows(data.windows);
     renderTrend(data.week, data.date);
