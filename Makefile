@@ -50,5 +50,6 @@ test-all: venv chromium pg
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# Every benchmark under bench/, one table of targets vs measured (BENCH_ARGS="--only bus").
 bench: venv
-	$(PY) bench/rate_http.py
+	$(PY) bench/report.py
