@@ -52,4 +52,4 @@ lint: venv
 
 # Every benchmark under bench/, one table of targets vs measured (BENCH_ARGS="--only bus").
 bench: venv
-	$(PY) bench/report.py
+	$(PY) bench/report.py $(BENCH_ARGS)
