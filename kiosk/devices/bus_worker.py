@@ -30,6 +30,7 @@ from kiosk.devices.recorder import POWER_ON, EventRecorder
 log = logging.getLogger("kiosk.devices")
 
 # Test hook: die right after a commit, before the ACK (the crash the ACK contract is about).
+# "1": after any event; an outcome name ("rated", "power_on", …): after that outcome only.
 CRASH_AFTER_COMMIT_ENV = "KIOSK_TEST_CRASH_AFTER_COMMIT"
 CRASH_EXIT_CODE = 86
 STORE_RETRY_S = 1.0  # an event whose commit failed is tried again after this long
@@ -54,7 +55,7 @@ class BusWorker:
         self.by_address = {d.address: d for d in bus.devices}
         self.offers = OfferBook()
         self.recorder = EventRecorder(self.offers)
-        self.crash_after_commit = os.environ.get(CRASH_AFTER_COMMIT_ENV) == "1"
+        self.crash_after_commit = os.environ.get(CRASH_AFTER_COMMIT_ENV)
         self._lock = threading.Lock()
         self._desired: dict[int, DeviceState] = {}  # written by the window-states thread
         self._applied: dict[int, DeviceState] = {}  # bus thread only
@@ -145,7 +146,7 @@ class BusWorker:
             self._failed_until[key] = time.monotonic() + STORE_RETRY_S
             return
         self._failed_until.pop(key, None)
-        if self.crash_after_commit:
+        if self.crash_after_commit in ("1", outcome):
             os._exit(CRASH_EXIT_CODE)
         try:
             driver.ack(event)
