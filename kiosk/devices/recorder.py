@@ -85,7 +85,12 @@ class EventRecorder:
             kind = UNINVITED_REFUSED if exc.code == "invitation_required" else RATING_REFUSED
             return self._log(binding, event, ref, kind, level=level, code=exc.code,
                              invitation_id=invitation_id)
-        return RATED if result.created else DUPLICATE
+        if not result.created:
+            return DUPLICATE
+        log.info("device %s (%s): key %s -> level %s, %s", event.device_serial,
+                 binding.window_code, event.key, level,
+                 f"case {result.rating.case_no}" if invitation_id else "uninvited")
+        return RATED
 
     def _invitation_for(self, window_id: int, event_time: datetime) -> int | None:
         """The invitation the device showed at the press; after a listener restart, the one
