@@ -104,8 +104,12 @@ def test_cases_summary_counts_open_overdue_and_on_time(app):
             ("registered", now - day, None, "accepted"),   # appeal accepted: not counted
         ]):
             add_rating("A01", 4, datetime(2026, 3, 1, 10, i))
-            rating_id = db.session.scalars(sa.select(Rating.id).order_by(Rating.id.desc())).first()
-            db.session.add(cases.BadCase(rating_id=rating_id, status=status, due_at=due,
-                                         original_due_at=due, done_at=done, appeal_status=appeal))
+            rating = db.session.scalars(sa.select(Rating).order_by(Rating.id.desc())).first()
+            # Facts the case copies from its rating (columns of the cases feature, if present).
+            facts = {"rated_at": rating.rated_at, "window_id": rating.window_id, "real_name": False}
+            db.session.add(cases.BadCase(
+                rating_id=rating.id, status=status, due_at=due, original_due_at=due, done_at=done,
+                appeal_status=appeal,
+                **{k: v for k, v in facts.items() if hasattr(cases.BadCase, k)}))
         db.session.commit()
         assert open_cases_summary(now) == {"open": 3, "overdue": 1, "on_time_rate": 50.0}
