@@ -134,7 +134,9 @@ def test_port_lost_and_back_delivers_the_pending_press(start_hall):
 def test_an_offline_device_does_not_slow_the_others(start_hall):
     hall = start_hall(addresses=(1, 2, 3))
     assert wait_for(lambda: hall.queued(1) == 0 and hall.queued(3) == 0)
+    assert wait_for(lambda: hall.device_row(2).online)
     hall.sim.power_off(2)
+    # Offline after 5 misses of 3 attempts each (datasheet); until then it costs retries.
     assert wait_for(lambda: not hall.device_row(2).online, seconds=8)
     delays = []
     for n in range(5):
