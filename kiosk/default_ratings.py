@@ -10,7 +10,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
+from kiosk.invitations.service import rating_deadline
 from kiosk.models import Invitation, Window
 from kiosk.models.base import utcnow
 from kiosk.ratings.errors import RatingError
@@ -37,6 +39,22 @@ def due_invitations(now: datetime) -> list[tuple[int, str, str, datetime]]:
         .where(Invitation.status == "pending", Invitation.expires_at < now)
         .order_by(Invitation.expires_at, Invitation.id)
     ).all()
+
+
+def fill_missing_deadlines() -> int:
+    """Invitations made while the calendar did not reach their deadline get it now, if it does.
+    Returns how many still have none."""
+    missing = 0
+    with write_transaction(db.session()):
+        for inv in db.session.scalars(
+            sa.select(Invitation).where(
+                Invitation.status == "pending", Invitation.expires_at.is_(None)
+            )
+        ):
+            inv.expires_at = rating_deadline(inv.invited_at)
+            missing += inv.expires_at is None
+        db.session.commit()
+    return missing
 
 
 def record_defaults(now: datetime) -> list[DefaultOutcome]:
@@ -79,6 +97,7 @@ def ratings_default(now_text: str | None) -> None:
     """Record 基本满意 by default for every invitation not rated within 5 working days."""
     now = parse_now(now_text)
     try:
+        missing = fill_missing_deadlines()
         outcomes = record_defaults(now)
     except CalendarRangeError as exc:
         raise click.ClickException(
@@ -89,3 +108,9 @@ def ratings_default(now_text: str | None) -> None:
         click.echo(f"invitation {o.invitation_id} case {o.case_no} window {o.window_code}: {state}")
     recorded = sum(o.recorded for o in outcomes)
     click.echo(f"{recorded} default rating(s) recorded at {to_local(now).isoformat(timespec='seconds')} (hall time)")
+    if missing:
+        raise click.ClickException(
+            f"{missing} pending invitation(s) have no deadline yet: the official calendar does "
+            "not reach 5 working days after them. Update the chinesecalendar package or add "
+            "the published schedule to instance/holiday_calendar.json, then run this again."
+        )

@@ -81,7 +81,7 @@ class Slz68Windows:
             sa.select(Invitation.id, Invitation.case_no)
             .join(Window, Window.id == Invitation.window_id)
             .where(Window.code == wiring.window_code, Invitation.status == "pending",
-                   Invitation.expires_at >= utcnow())
+                   sa.or_(Invitation.expires_at.is_(None), Invitation.expires_at >= utcnow()))
             .order_by(Invitation.invited_at.desc()).limit(1)
         ).first()
         db.session.commit()

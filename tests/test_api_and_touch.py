@@ -148,3 +148,25 @@ def test_revoked_token_is_refused(app, client, api_headers):
     assert runner.invoke(args=["tokens", "revoke", "test-business-system"]).exit_code == 0
     r = client.post("/api/v1/invitations", json={"window": "A01", "case_no": "C-5"}, headers=api_headers)
     assert r.status_code == 401
+
+
+def test_invitation_beyond_the_calendar_has_no_deadline_yet_but_can_be_rated(
+    app, client, api_headers, monkeypatch
+):
+    """Late December: 5 working days reach into a year the calendar does not know yet."""
+    import kiosk.invitations.service as invitations
+    from kiosk.workdays import CalendarRangeError
+
+    def beyond(*_args):
+        raise CalendarRangeError("no data for 2027")
+
+    monkeypatch.setattr(invitations, "workday_deadline", beyond)
+    r = client.post("/api/v1/invitations", json={"window": "A01", "case_no": "C-2027"},
+                    headers=api_headers)
+    assert r.status_code == 201 and r.get_json()["expires_at"] is None
+    assert rate(client, {"level": 1, "invitation_id": r.get_json()["id"]}).status_code == 201
+
+
+def test_huge_invitation_id_is_a_plain_404(client, api_headers):
+    r = client.get("/api/v1/invitations/9223372036854775808", headers=api_headers)
+    assert r.status_code == 404

@@ -24,3 +24,26 @@ def test_deadline_is_end_of_day():
 def test_dates_beyond_the_official_calendar_are_an_error():
     with pytest.raises(CalendarRangeError, match="no data"):
         add_workdays(date(2030, 1, 1), 5)
+
+
+def test_a_hall_can_add_a_year_the_package_does_not_know(tmp_path):
+    from kiosk.workdays import load_supplement
+
+    calendar = tmp_path / "holiday_calendar.json"
+    calendar.write_text('{"2030": {"holidays": ["2030-01-01"], "workdays": ["2030-01-05"]}}')
+    try:
+        load_supplement(calendar)
+        assert not is_workday(date(2030, 1, 1))  # New Year's Day
+        assert is_workday(date(2030, 1, 5))  # a Saturday made a workday
+        assert add_workdays(date(2029, 12, 31), 1) == date(2030, 1, 2)
+    finally:
+        load_supplement(tmp_path / "absent.json")
+    with pytest.raises(CalendarRangeError):
+        is_workday(date(2030, 1, 2))
+
+
+def test_supplement_dates_must_belong_to_their_year():
+    from kiosk.workdays import parse_supplement
+
+    with pytest.raises(ValueError, match="another year"):
+        parse_supplement({"2030": {"holidays": ["2031-01-01"]}})

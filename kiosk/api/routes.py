@@ -46,7 +46,8 @@ def invite():
 @bp.get("/invitations/<int:invitation_id>")
 @token_required
 def invitation(invitation_id: int):
-    inv = db.session.get(Invitation, invitation_id)
+    # Past SQLite's 64-bit integers no invitation can exist (and the driver would overflow).
+    inv = db.session.get(Invitation, invitation_id) if invitation_id < 2**63 else None
     if inv is None:
         abort(404, _("邀请 %(id)s 不存在。", id=invitation_id))
     return jsonify(invitation_json(inv))

@@ -1,6 +1,6 @@
 """Invitations: a business system asks the window to collect a rating for one case."""
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,7 +12,7 @@ from kiosk.models import Invitation, Rating, ServiceItem, Staff, Window
 from kiosk.models.base import utcnow
 from kiosk.ratings.errors import AlreadyRated, NotFound, RatingError
 from kiosk.timeutil import to_local, to_utc
-from kiosk.workdays import workday_deadline
+from kiosk.workdays import CalendarRangeError, workday_deadline
 
 RATING_WINDOW_WORKDAYS = 5  # a case not rated within 5 working days gets the default rating
 CASE_NO_MAX = 50
@@ -73,13 +73,24 @@ def _create(window_code, case_no, service_code, staff_no, client) -> InviteResul
         staff_id=staff.id if staff else None,
         invited_at=now,
         screen_until=screen_until,
-        expires_at=to_utc(workday_deadline(to_local(now), RATING_WINDOW_WORKDAYS)),
+        expires_at=rating_deadline(now),
         status="pending",
         client=client,
     )
     db.session.add(invitation)
     db.session.commit()
     return InviteResult(invitation, created=True)
+
+
+def rating_deadline(invited_at: datetime) -> datetime | None:
+    """End of the 5th working day after the invitation; None beyond the known calendar."""
+    try:
+        return to_utc(workday_deadline(to_local(invited_at), RATING_WINDOW_WORKDAYS))
+    except CalendarRangeError:
+        current_app.logger.warning(
+            "no official calendar for the deadline of an invitation of %s", invited_at
+        )
+        return None
 
 
 def current_invitation(window: Window) -> Invitation | None:

@@ -31,7 +31,9 @@ def token_for_invitation(invitation: Invitation, now: datetime | None = None) ->
         return None
     if found is not None and found.expires_at > now:
         return found.token
-    expires_at = min(now + timedelta(seconds=_token_seconds()), invitation.expires_at)
+    expires_at = now + timedelta(seconds=_token_seconds())
+    if invitation.expires_at is not None:  # None: its deadline awaits the next year's calendar
+        expires_at = min(expires_at, invitation.expires_at)
     try:
         with write_transaction(db.session()) as conn:
             fresh = secrets.token_urlsafe(32)

@@ -20,8 +20,9 @@ class Invitation(db.Model):
     invited_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Until when the window's screen and evaluator offer this invitation.
     screen_until: Mapped[datetime]
-    # After this the case gets the default rating (5 working days).
-    expires_at: Mapped[datetime]
+    # After this the case gets the default rating (5 working days). None while the official
+    # calendar does not reach that far: the default-rating job fills it in later.
+    expires_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     client: Mapped[str | None] = mapped_column(sa.String(64))  # API token name that invited
 

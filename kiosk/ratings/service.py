@@ -107,7 +107,7 @@ _CLAIM_INVITATION = (
         Invitation.id == sa.bindparam("inv_id"),
         Invitation.window_id == sa.bindparam("win_id"),
         Invitation.status == "pending",
-        Invitation.expires_at >= sa.bindparam("now"),
+        sa.or_(Invitation.expires_at.is_(None), Invitation.expires_at >= sa.bindparam("now")),
     )
     .values(status=sa.bindparam("new_status"))
     .returning(

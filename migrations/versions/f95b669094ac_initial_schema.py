@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c93a573fe00a
+Revision ID: f95b669094ac
 Revises: 
-Create Date: 2026-11-24 12:17:14.982585
+Create Date: 2026-11-24 12:23:50.800381
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c93a573fe00a'
+revision = 'f95b669094ac'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -315,7 +315,7 @@ def upgrade():
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('invited_at', sa.DateTime(), nullable=False),
     sa.Column('screen_until', sa.DateTime(), nullable=False),
-    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('client', sa.String(length=64), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'rated', 'expired', 'defaulted')", name=op.f('ck_invitation_status')),
