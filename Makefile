@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export KIOSK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: venv run test test-all lint bench pg chromium messages
+.PHONY: venv run test test-all lint bench pg chromium axe screenshots voice messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,19 +32,36 @@ messages: $(VENV)/.installed
 run: venv
 	@bash scripts/run_demo.sh
 
+# Debian's chromium for the browser tests, with a CJK font so Chinese pages render.
 chromium:
-	@command -v /usr/bin/chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@test -x /usr/bin/chromium && test -d /usr/share/fonts/opentype/noto || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+
+# axe-core for the accessibility tests: installed from the npm lockfile, never served by the app.
+axe: tests/browser/axe/node_modules/axe-core/axe.min.js
+tests/browser/axe/node_modules/axe-core/axe.min.js: tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	npm ci --prefix tests/browser/axe --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Screenshots of every public page at kiosk and phone sizes, into screenshots/.
+screenshots: venv chromium
+	$(PY) scripts/screenshots.py
+
+# Offline voice prompts (needs Debian's espeak-ng); the page falls back to the browser's voice.
+voice: venv
+	@command -v espeak-ng >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng)
+	bash scripts/make_voice.sh
 
 # The tests use the local PostgreSQL for the hub; start it if it has stopped.
 pg:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
 
-test: venv chromium pg
+test: venv chromium pg axe
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -m "not slow"
 
-test-all: venv chromium pg
+test-all: venv chromium pg axe
 	$(VENV)/bin/pytest
 
 lint: venv
