@@ -39,7 +39,7 @@ def test_display_updates_when_a_rating_arrives(app, live_server, wall_page):
     kpi = wall_page.locator("#kpi-total").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     row = a01.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert kpi >= 72 and row >= 30  # ~20 mm letters on a 55" 1080p screen
-    expect(wall_page.locator(".definition")).to_contain_text("好评率")
+    expect(wall_page.locator(".definition")).to_contain_text("满意率")
 
 
 @pytest.mark.parametrize("viewport", [WALL, {"width": 1080, "height": 1920}])

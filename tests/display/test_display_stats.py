@@ -84,7 +84,7 @@ def test_data_json_has_aggregates_only(app, client):
 
 def test_board_page_states_the_definition_and_switches_language(client):
     page = client.get("/display").get_data(as_text=True)
-    assert "好评率 = " in page and "剔除" in page
+    assert "满意率 = " in page and "剔除" in page
     assert 'href="?lang=en"' in page
     assert "<script>" not in page  # CSP: scripts only from files
 
