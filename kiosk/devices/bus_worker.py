@@ -148,12 +148,12 @@ class BusWorker:
         self._failed_until.pop(key, None)
         if self.crash_after_commit in ("1", outcome):
             os._exit(CRASH_EXIT_CODE)
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         try:
             driver.ack(event)
         except (DeviceTimeout, NakError, FrameError) as exc:
             log.info("ACK of %s:%s not confirmed (%s); dedup covers the re-send",
                      event.device_serial, event.event_id, exc)
-        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         if outcome == POWER_ON:
             self._applied.pop(event.address, None)  # the device woke up in IDLE
 

@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from device_drivers import evp
+from kiosk.db_setup import write_transaction
 from kiosk.devices.recorder import ALREADY_RATED, COVER, DUPLICATE, POWER_ON, UNINVITED_REFUSED
 from kiosk.extensions import db
 from kiosk.models import Hall, Window
@@ -87,7 +88,7 @@ def test_touchscreen_rating_turns_the_evaluator_to_thanks(start_hall):
 
 def test_paused_window_shows_paused(start_hall):
     hall = start_hall(addresses=(1,))
-    with hall.app.app_context():
+    with hall.app.app_context(), write_transaction(db.session()):  # the listener writes too
         window = db.session.scalars(sa.select(Window).where(Window.code == hall.windows[1])).one()
         window.paused, window.pause_reason = True, "午休"
         db.session.commit()
@@ -97,7 +98,7 @@ def test_paused_window_shows_paused(start_hall):
 
 def test_uninvited_press_refused_by_the_hall_is_logged_and_acked(start_hall):
     hall = start_hall(addresses=(1,))
-    with hall.app.app_context():
+    with hall.app.app_context(), write_transaction(db.session()):
         db.session.scalars(sa.select(Hall)).one().allow_uninvited = False
         db.session.commit()
     assert wait_for(lambda: hall.queued(1) == 0)
