@@ -71,4 +71,9 @@ def init_app(app: Flask) -> Limiter:
         for endpoint in ("hub.receive_batch", "hub.config"):
             app.view_functions[endpoint] = limiter.limit(
                 config("RATELIMIT_HUB"), key_func=hub_sender_key)(app.view_functions[endpoint])
+    # The touchscreen and the public display are not limited (see above): exempt them
+    # outright, so their requests skip the limiter's bookkeeping too.
+    for name in ("kiosk_ui", "display"):
+        if name in app.blueprints:
+            limiter.exempt(app.blueprints[name])
     return limiter

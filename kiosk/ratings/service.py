@@ -8,8 +8,10 @@ Reads that only validate (the window, the hall's settings, the reason list) happ
 the write; the write itself runs in the group committer (committer.py) and holds the
 database's single write lock only for the claim of the invitation and two inserts.
 """
+import json
 import re
 import secrets
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,13 +24,8 @@ from uuid6 import uuid7
 from kiosk.cases.opening import open_case_for
 from kiosk.extensions import db
 from kiosk.models import (
-    Hall,
-    Invitation,
-    OutboxEntry,
     Rating,
     ReasonTemplate,
-    ServiceItem,
-    Staff,
     Window,
 )
 from kiosk.models.base import utcnow
@@ -37,6 +34,7 @@ from kiosk.ratings.errors import AlreadyRated, NotFound, RatingError
 from kiosk.ratings.facts import HallFacts, StoredRating
 from kiosk.ratings.levels import LEVEL_NAMES, is_bad, levels_for_scale
 from kiosk.ratings.record import rating_record
+from kiosk.ratings.statements import Statement
 
 COMMENT_MAX = 500
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
@@ -76,58 +74,57 @@ def _validate_text(level: int, channel: str, reasons: Sequence[str], comment: st
         raise RatingError("bad_phone", _l("手机号码格式不正确，应为 11 位数字。"))
 
 
+# The hot path's statements (see statements.py).
+_WINDOW_AND_HALL = Statement(
+    "SELECT w.id, w.scale, w.staff_id, s.staff_no, h.name, h.region_code, h.dept_code, "
+    "h.allow_uninvited FROM window AS w JOIN hall AS h ON 1 = 1 "
+    "LEFT JOIN staff AS s ON s.id = w.staff_id WHERE w.code = :code LIMIT 1"
+)
+_CLAIM_INVITATION = Statement(
+    "UPDATE invitation SET status = :new_status "
+    "WHERE id = :inv_id AND window_id = :win_id AND status = 'pending' "
+    "AND (expires_at IS NULL OR expires_at >= :now) "
+    "RETURNING case_no, staff_id, service_id, "
+    "(SELECT staff_no FROM staff WHERE staff.id = invitation.staff_id), "
+    "(SELECT code FROM service_item WHERE service_item.id = invitation.service_id)",
+    now=sa.DateTime(),
+)
+_INVITATION_STATE = Statement("SELECT status, window_id FROM invitation WHERE id = :inv_id")
+_SOURCE_SEEN = Statement("SELECT 1 FROM rating WHERE source_ref = :ref")
+_CURRENT_REASONS = Statement(
+    "SELECT version, items FROM reason_template ORDER BY version DESC LIMIT 1"
+)
+_RATING_COLUMNS = (
+    "id", "level", "scale", "channel", "window_id", "staff_id", "service_id", "invitation_id",
+    "case_no", "reasons", "reason_version", "comment", "phone", "rated_at", "created_at",
+    "uninvited", "is_default", "excluded", "query_code", "source_ref",
+)
+_INSERT_RATING = Statement(
+    f"INSERT INTO rating ({', '.join(_RATING_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _RATING_COLUMNS)})",
+    id=sa.Uuid(), reasons=sa.JSON(), rated_at=sa.DateTime(), created_at=sa.DateTime(),
+    uninvited=sa.Boolean(), is_default=sa.Boolean(), excluded=sa.Boolean(),
+)
+_INSERT_OUTBOX = Statement(
+    "INSERT INTO outbox (kind, record_id, payload, created_at, attempts, dead) "
+    "VALUES ('rating', :record_id, :payload, :created_at, 0, :dead)",
+    payload=sa.JSON(), created_at=sa.DateTime(), dead=sa.Boolean(),
+)
+
+
 def _check_reason_codes(conn, reasons: Sequence[str]) -> int | None:
     """Reasons must come from the current centrally published template; returns its version."""
     if not reasons:
         return None
-    template = conn.execute(_CURRENT_REASONS).first()
-    known = {item["code"] for item in template.items} if template else set()
+    template = _CURRENT_REASONS.first(conn, {})
+    items = json.loads(template[1]) if template and isinstance(template[1], str) else (
+        template[1] if template else []
+    )
+    known = {item["code"] for item in items}
     unknown = [r for r in reasons if r not in known]
     if unknown:
         raise RatingError("bad_reason", _l("未知的原因代码：%(codes)s", codes=", ".join(unknown)))
-    return template.version
-
-
-# Statements of the hot path, built once: building a statement per call costs more than
-# running it on SQLite.
-_WINDOW_AND_HALL = (
-    sa.select(
-        Window.id, Window.scale, Window.staff_id, Staff.staff_no,
-        Hall.name, Hall.region_code, Hall.dept_code, Hall.allow_uninvited,
-    )
-    .select_from(Window)
-    .join(Hall, sa.true())
-    .outerjoin(Staff, Staff.id == Window.staff_id)
-    .where(Window.code == sa.bindparam("code"))
-    .limit(1)
-)
-_CLAIM_INVITATION = (
-    sa.update(Invitation)
-    .where(
-        Invitation.id == sa.bindparam("inv_id"),
-        Invitation.window_id == sa.bindparam("win_id"),
-        Invitation.status == "pending",
-        sa.or_(Invitation.expires_at.is_(None), Invitation.expires_at >= sa.bindparam("now")),
-    )
-    .values(status=sa.bindparam("new_status"))
-    .returning(
-        Invitation.case_no,
-        Invitation.staff_id,
-        Invitation.service_id,
-        sa.select(Staff.staff_no).where(Staff.id == Invitation.staff_id).scalar_subquery(),
-        sa.select(ServiceItem.code)
-        .where(ServiceItem.id == Invitation.service_id)
-        .scalar_subquery(),
-    )
-)
-_SOURCE_SEEN = sa.select(Rating.id).where(Rating.source_ref == sa.bindparam("ref"))
-_CURRENT_REASONS = (
-    sa.select(ReasonTemplate.version, ReasonTemplate.items)
-    .order_by(ReasonTemplate.version.desc())
-    .limit(1)
-)
-_INSERT_RATING = sa.insert(Rating)
-_INSERT_OUTBOX = sa.insert(OutboxEntry)
+    return template[0]
 
 
 def record_rating(
@@ -154,35 +151,24 @@ def record_rating(
     if not isinstance(level, int) or isinstance(level, bool) or level not in LEVEL_NAMES:
         raise RatingError("bad_level", _l("评价等级无效。"))
     _validate_text(level, channel, reasons, comment, phone)
-
-    conn = db.session.connection()
-    window = conn.execute(_WINDOW_AND_HALL, {"code": window_code}).first()
-    if window is None:
-        raise NotFound("unknown_window", _l("窗口 %(code)s 不存在。", code=window_code))
-    if level not in levels_for_scale(window.scale):
-        raise RatingError(
-            "bad_level", _l("评价等级 %(level)s 不属于本窗口的评价档位。", level=level)
-        )
-    if invitation_id is None and not window.allow_uninvited:
-        raise RatingError("invitation_required", _l("本大厅仅接受窗口邀请后的评价。"), status=403)
     stored = StoredRating(
-        id=uuid7(), level=level, scale=window.scale, channel=channel, window_code=window_code,
-        rated_at=rated_at or now, reasons=reasons,
-        reason_version=_check_reason_codes(conn, reasons), comment=comment, phone=phone,
+        id=uuid7(), level=level, scale=0, channel=channel, window_code=window_code,
+        rated_at=rated_at or now, reasons=reasons, comment=comment, phone=phone,
         is_default=is_default, source_ref=source_ref, uninvited=invitation_id is None,
         query_code=new_query_code() if is_bad(level) or comment else None,
     )
-    # End the caller's read snapshot: the write runs on another connection, and afterwards
-    # the caller must see it.
-    db.session.commit()
+    if db.session().in_transaction():
+        # End the caller's read snapshot: the write runs on the committer's connection, and
+        # afterwards the caller must see it.
+        db.session.commit()
 
     def write(conn):
-        return _write(conn, stored, window, invitation_id, now)
+        return _write(conn, stored, invitation_id, now)
 
     try:
         created = committer_for(db.engine).run(write)
-    except IntegrityError as exc:
-        message = str(exc.orig)
+    except (IntegrityError, sqlite3.IntegrityError) as exc:
+        message = str(getattr(exc, "orig", exc))
         if "case_no" in message or "invitation_id" in message:
             raise AlreadyRated("already_rated", _l("该办件已经评价过，感谢您的参与。")) from exc
         if source_ref is not None and "source_ref" in message:
@@ -193,62 +179,62 @@ def record_rating(
     return RecordResult(stored, created=True)
 
 
-def _write(conn, stored: StoredRating, window, invitation_id: int | None, now) -> bool:
-    """The write transaction's part: claim, rating, outbox. False if the event is known."""
-    if stored.source_ref is not None and conn.execute(
-        _SOURCE_SEEN, {"ref": stored.source_ref}
-    ).first():
+def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
+    """The write transaction's part: check, claim, rating, rollups, outbox.
+    False if this device event is already stored."""
+    if stored.source_ref is not None and _SOURCE_SEEN.first(conn, {"ref": stored.source_ref}):
         return False
+    window = _WINDOW_AND_HALL.first(conn, {"code": stored.window_code})
+    if window is None:
+        raise NotFound("unknown_window", _l("窗口 %(code)s 不存在。", code=stored.window_code))
+    window_id, stored.scale, window_staff_id, window_staff_no, *hall, allow_uninvited = window
+    if stored.level not in levels_for_scale(stored.scale):
+        raise RatingError(
+            "bad_level", _l("评价等级 %(level)s 不属于本窗口的评价档位。", level=stored.level)
+        )
+    if invitation_id is None and not allow_uninvited:
+        raise RatingError("invitation_required", _l("本大厅仅接受窗口邀请后的评价。"), status=403)
+    stored.reason_version = _check_reason_codes(conn, stored.reasons)
     if invitation_id is not None:
         status = "defaulted" if stored.is_default else "rated"
         # A default rating is given at the deadline, when the invitation has (just) expired:
         # judge its claim at its rated_at, not at the time the daily job happens to run.
         claim_at = stored.rated_at if stored.is_default else now
         stored.case_no, staff_id, service_id, stored.staff_no, stored.service_code = (
-            _claim_invitation(conn, invitation_id, window.id, claim_at, status)
+            _claim_invitation(conn, invitation_id, window_id, claim_at, status)
         )
     else:
-        staff_id, service_id, stored.staff_no = window.staff_id, None, window.staff_no
-    conn.execute(
-        _INSERT_RATING,
-        {
-            "id": stored.id, "level": stored.level, "scale": stored.scale,
-            "channel": stored.channel, "window_id": window.id, "staff_id": staff_id,
-            "service_id": service_id, "invitation_id": invitation_id, "case_no": stored.case_no,
-            "reasons": stored.reasons, "reason_version": stored.reason_version,
-            "comment": stored.comment, "phone": stored.phone, "rated_at": stored.rated_at,
-            "created_at": now, "uninvited": stored.uninvited, "is_default": stored.is_default,
-            "excluded": False, "query_code": stored.query_code, "source_ref": stored.source_ref,
-        },
-    )
+        staff_id, service_id, stored.staff_no = window_staff_id, None, window_staff_no
+    _INSERT_RATING.run(conn, {
+        "id": stored.id, "level": stored.level, "scale": stored.scale,
+        "channel": stored.channel, "window_id": window_id, "staff_id": staff_id,
+        "service_id": service_id, "invitation_id": invitation_id, "case_no": stored.case_no,
+        "reasons": stored.reasons, "reason_version": stored.reason_version,
+        "comment": stored.comment, "phone": stored.phone, "rated_at": stored.rated_at,
+        "created_at": now, "uninvited": stored.uninvited, "is_default": stored.is_default,
+        "excluded": False, "query_code": stored.query_code, "source_ref": stored.source_ref,
+    })
     # Rollups for the statistics, and the 差评 case (登记) in this same commit.
-    open_case_for(conn, stored, now, window_id=window.id, staff_id=staff_id,
+    open_case_for(conn, stored, now, window_id=window_id, staff_id=staff_id,
                   service_id=service_id)
-    hall = HallFacts(window.name, window.region_code, window.dept_code)
-    conn.execute(
-        _INSERT_OUTBOX,
-        {
-            "kind": "rating", "record_id": str(stored.id),
-            "payload": rating_record(stored, hall), "created_at": now, "sent_at": None,
-            "attempts": 0, "last_error": None, "dead": False,
-        },
-    )
+    _INSERT_OUTBOX.run(conn, {
+        "record_id": str(stored.id), "payload": rating_record(stored, HallFacts(*hall)),
+        "created_at": now, "dead": False,
+    })
     return True
 
 
 def _claim_invitation(conn, invitation_id: int, window_id: int, now: datetime, status: str):
     """Whichever channel answers first rates the case; the loser changes no row."""
     params = {"inv_id": invitation_id, "win_id": window_id, "now": now, "new_status": status}
-    claimed = conn.execute(_CLAIM_INVITATION, params).first()
+    claimed = _CLAIM_INVITATION.first(conn, params)
     if claimed is not None:
-        return tuple(claimed)
+        return claimed
     # Say precisely why (only on the refusal path).
-    inv = conn.execute(
-        sa.select(Invitation.status, Invitation.window_id).where(Invitation.id == invitation_id)
-    ).first()
-    if inv is None or inv.window_id != window_id:
+    inv = _INVITATION_STATE.first(conn, {"inv_id": invitation_id})
+    if inv is None or inv[1] != window_id:
         raise NotFound("invitation_not_found", _l("找不到该评价邀请。"))
-    if inv.status in ("rated", "defaulted"):
+    if inv[0] in ("rated", "defaulted"):
         raise AlreadyRated("already_rated", _l("该办件已经评价过，感谢您的参与。"))
     raise RatingError("invitation_expired", _l("该评价邀请已过期。"), status=410)
 

@@ -13,25 +13,26 @@ rebuild() recomputes them from the ratings (after an import, or to check them).
 import sqlalchemy as sa
 
 from kiosk.ratings.levels import is_bad
+from kiosk.ratings.statements import Statement
 from kiosk.timeutil import to_local
 
 HALL = 0
-# Built once: this runs on the ratings hot path.
-_UPSERT_DAILY = sa.text(
+# Built once: this runs on the ratings hot path (see kiosk/ratings/statements.py).
+_UPSERT_DAILY = Statement(
     "INSERT INTO rating_daily (day, window_id, staff_id, service_id, n1, n2, n3, n4, n5) "
     "VALUES (:day, :window_id, :staff_id, :service_id, :n1, :n2, :n3, :n4, :n5) "
     "ON CONFLICT (day, window_id, staff_id, service_id) DO UPDATE SET "
     "n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, "
     "n4 = n4 + excluded.n4, n5 = n5 + excluded.n5"
 )
-_UPSERT_WINDOW_DAY = sa.text(
+_UPSERT_WINDOW_DAY = Statement(
     "INSERT INTO rating_window_day (window_id, day, n1, n2, n3, n4, n5) "
     "VALUES (:window_id, :day, :n1, :n2, :n3, :n4, :n5) "
     "ON CONFLICT (window_id, day) DO UPDATE SET "
     "n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, "
     "n4 = n4 + excluded.n4, n5 = n5 + excluded.n5"
 )
-_UPSERT_HOURLY = sa.text(
+_UPSERT_HOURLY = Statement(
     "INSERT INTO rating_hourly (window_id, day, hour, n, n_bad) "
     "VALUES (:window_id, :day, :hour, :n, :n_bad) "
     "ON CONFLICT (window_id, day, hour) DO UPDATE SET "
@@ -45,14 +46,13 @@ def _apply(conn, *, level, rated_at, window_id, staff_id, service_id, sign: int)
     local = to_local(rated_at)
     day = local.strftime("%Y-%m-%d")
     counts = {f"n{lv}": (sign if lv == level else 0) for lv in range(1, 6)}
-    conn.execute(_UPSERT_DAILY, {"day": day, "window_id": window_id,
-                                 "staff_id": staff_id or 0, "service_id": service_id or 0,
-                                 **counts})
-    conn.execute(_UPSERT_WINDOW_DAY, [{"window_id": w, "day": day, **counts}
-                                      for w in (window_id, HALL)])
+    _UPSERT_DAILY.run(conn, {"day": day, "window_id": window_id, "staff_id": staff_id or 0,
+                             "service_id": service_id or 0, **counts})
+    _UPSERT_WINDOW_DAY.run_many(conn, [{"window_id": w, "day": day, **counts}
+                                       for w in (window_id, HALL)])
     bad = sign if is_bad(level) else 0
-    conn.execute(_UPSERT_HOURLY, [{"window_id": w, "day": day, "hour": local.hour, "n": sign,
-                                   "n_bad": bad} for w in (window_id, HALL)])
+    _UPSERT_HOURLY.run_many(conn, [{"window_id": w, "day": day, "hour": local.hour, "n": sign,
+                                    "n_bad": bad} for w in (window_id, HALL)])
 
 
 def add_rating(conn, **facts) -> None:
