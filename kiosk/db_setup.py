@@ -53,7 +53,10 @@ def configure_sqlite(engine: Engine) -> None:
         # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is deferred and unreliable).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        # WAL is a property of the file: switch only once. Asking again on every connection
+        # needs a lock, and behind a busy writer that made a new worker wait seconds.
+        if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
         # FULL: a committed rating survives a power cut, not only a process crash.

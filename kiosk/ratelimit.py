@@ -71,9 +71,10 @@ def init_app(app: Flask) -> Limiter:
         for endpoint in ("hub.receive_batch", "hub.config"):
             app.view_functions[endpoint] = limiter.limit(
                 config("RATELIMIT_HUB"), key_func=hub_sender_key)(app.view_functions[endpoint])
-    # The touchscreen and the public display are not limited (see above): exempt them
-    # outright, so their requests skip the limiter's bookkeeping too.
-    for name in ("kiosk_ui", "display"):
-        if name in app.blueprints:
-            limiter.exempt(app.blueprints[name])
+    @limiter.request_filter
+    def unlimited_pages() -> bool:
+        # The touchscreen and the public display are not limited (see above); filtering
+        # them here also spares their requests the limiter's bookkeeping.
+        return request.path.startswith(("/w/", "/display"))
+
     return limiter

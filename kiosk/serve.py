@@ -7,6 +7,7 @@ Usage: python -m kiosk.serve [--host 127.0.0.1] [--port 8080] [--workers 2] [--t
 """
 import argparse
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -26,6 +27,10 @@ def bind(host: str, port: int) -> socket.socket:
 
 def run_worker(sock: socket.socket, threads: int) -> None:
     from kiosk import create_app
+
+    # waitress warns "Task queue depth is N" whenever a request waits for a thread: under a
+    # burst that is a line per request, costing time and flooding the journal.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # Short GIL slices: a thread woken by I/O (the committer after its fsync, waitress's

@@ -7,23 +7,21 @@ the whole terminal. On any other database they run through SQLAlchemy text() wit
 parameters, so the same SQL stays portable.
 """
 import json
-import uuid
-from datetime import datetime
 
 import sqlalchemy as sa
 
 
-def _sqlite_value(value):
-    """What SQLAlchemy's SQLite types would store (Uuid, DateTime, JSON, Boolean)."""
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, list | dict):
-        return json.dumps(value)
-    if isinstance(value, bool):
-        return int(value)
-    return value
+def _nullable(convert):
+    return lambda value: None if value is None else convert(value)
+
+
+# What SQLAlchemy's SQLite types store, for the parameters declared with those types.
+_SQLITE_CONVERTERS = {
+    sa.Uuid: _nullable(lambda value: value.hex),
+    sa.DateTime: _nullable(lambda value: value.strftime("%Y-%m-%d %H:%M:%S.%f")),
+    sa.JSON: json.dumps,
+    sa.Boolean: _nullable(int),
+}
 
 
 class Statement:
@@ -32,11 +30,20 @@ class Statement:
         self._text = sa.text(sql).bindparams(
             *[sa.bindparam(name, type_=type_) for name, type_ in types.items()]
         )
+        self._converters = {name: _SQLITE_CONVERTERS[type(t)] for name, t in types.items()}
+
+    def _sqlite_params(self, params: dict) -> dict:
+        if not self._converters:
+            return params
+        out = dict(params)
+        for name, convert in self._converters.items():
+            out[name] = convert(out[name])
+        return out
 
     def _run(self, conn, params: dict):
         if conn.dialect.name == "sqlite":
             cursor = conn.connection.driver_connection.cursor()
-            return cursor.execute(self.sql, {k: _sqlite_value(v) for k, v in params.items()})
+            return cursor.execute(self.sql, self._sqlite_params(params))
         return conn.execute(self._text, params)
 
     def first(self, conn, params: dict) -> tuple | None:
@@ -49,6 +56,6 @@ class Statement:
     def run_many(self, conn, rows: list[dict]) -> None:
         if conn.dialect.name == "sqlite":
             cursor = conn.connection.driver_connection.cursor()
-            cursor.executemany(self.sql, [{k: _sqlite_value(v) for k, v in r.items()} for r in rows])
+            cursor.executemany(self.sql, [self._sqlite_params(r) for r in rows])
         else:
             conn.execute(self._text, rows)
