@@ -214,13 +214,14 @@ def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
         "created_at": now, "uninvited": stored.uninvited, "is_default": stored.is_default,
         "excluded": False, "query_code": stored.query_code, "source_ref": stored.source_ref,
     })
-    # Rollups for the statistics, and the 差评 case (登记) in this same commit.
-    open_case_for(conn, stored, now, window_id=window_id, staff_id=staff_id,
-                  service_id=service_id)
     _INSERT_OUTBOX.run(conn, {
         "record_id": str(stored.id), "payload": rating_record(stored, HallFacts(*hall)),
         "created_at": now, "dead": False,
     })
+    # Rollups for the statistics, and the 差评 case (登记) in this same commit; the case's
+    # event follows the rating in the outbox, so upstream gets the rating first.
+    open_case_for(conn, stored, now, window_id=window_id, staff_id=staff_id,
+                  service_id=service_id)
     return True
 
 

@@ -107,7 +107,12 @@ def test_never_loses_a_valid_frame_never_yields_an_invalid_one(parts, cuts):
         prev = p
     for frame in out:  # never an invalid frame: everything re-encodes to a valid frame
         assert evp.decode_one(evp.encode(frame)) == frame
-    assert out == expected
+    # Noise can, rarely, spell a valid frame by itself (it is then a frame on the wire, and
+    # the bus master drops it for its ADDR/SEQ); what must hold is that no sent frame is lost.
+    remaining = iter(out)
+    assert all(any(frame == got for got in remaining) for frame in expected)
+    if all(frame is not None for frame, _ in parts):
+        assert out == expected
 
 
 @settings(max_examples=100, deadline=None)
