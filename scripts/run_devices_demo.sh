@@ -39,11 +39,27 @@ for _ in $(seq 1 50); do [ -S "$control" ] && break; sleep 0.1; done
 $FLASK devices listen > "$logs/devices.log" 2>&1 &
 children+=($!)
 
+# Window A02 is also wired the queue-system way: an SLZ-68 bus with its caller (address 1)
+# and four-key evaluator (0x81 = 129); 请评价 on the caller invites, a press rates.
+slz_link="$inst/slz68.tty"
+slz_control="$inst/slz68.sock"
+rm -f "$slz_control"
+.venv/bin/python -m device_drivers.simulator serve --protocol slz68 --callers 1 --evaluators 129 \
+  --pty-link "$slz_link" --control "$slz_control" > "$logs/slz68-simulator.log" 2>&1 &
+children+=($!)
+for _ in $(seq 1 50); do [ -S "$slz_control" ] && break; sleep 0.1; done
+.venv/bin/python -m kiosk.slz68_windows --port "$slz_link" --window A02:1:0x81:30 \
+  > "$logs/slz68.log" 2>&1 &
+children+=($!)
+
 echo "Simulated evaluators: $count on $link (device N = window N in code order)"
 $FLASK windows list | awk -F'\t' '{ printf "  device %d -> %s %s\n", NR, $1, $2 }'
 echo "Press a key (1 非常满意 … 5 非常不满意; 3-level windows take keys 2-4):"
 echo "  .venv/bin/python -m device_drivers.simulator press --control $control --device 3 --key 2"
 echo "Evaluator states:  .venv/bin/python -m device_drivers.simulator status --control $control"
 echo "Device health:     $FLASK devices list"
-echo "Logs: $logs/simulator.log, $logs/devices.log"
+echo "SLZ-68 at A02: caller 请评价, then a press on its evaluator (keys 0-3 = 不满意…非常满意):"
+echo "  .venv/bin/python -m device_drivers.simulator caller-key --control $slz_control --device 1 --key 0x0B"
+echo "  .venv/bin/python -m device_drivers.simulator press --control $slz_control --device 129 --key 3"
+echo "Logs: $logs/simulator.log, $logs/devices.log, $logs/slz68.log"
 wait
