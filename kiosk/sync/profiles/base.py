@@ -1,5 +1,6 @@
 """What a profile is (pure): how one canonical record becomes one upstream's request, and how
 that upstream's answer is read. No I/O here: the profile worker does the sending."""
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,6 +53,21 @@ class Answer:
     accepted: bool
     receipt_id: str | None = None
     error: str | None = None
+
+
+def json_answer(status: int, body: bytes, *, code_field: str, ok_code: str,
+                receipt: Callable[[dict], object], message_field: str) -> Answer:
+    """The JSON answers of the provincial platforms: a code that says success and a receipt
+    id somewhere in the body; anything else is a failure with the platform's own words."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return Answer(False, error=f"HTTP {status}: not JSON: {body[:200]!r}")
+    receipt_id = receipt(answer) if isinstance(answer, dict) else None
+    if receipt_id and status == 200 and answer.get(code_field) == ok_code:
+        return Answer(True, receipt_id=str(receipt_id))
+    summary = f"{answer.get(code_field)} {answer.get(message_field)}" if isinstance(answer, dict) else answer
+    return Answer(False, error=f"HTTP {status}: {summary}")
 
 
 @dataclass(frozen=True)

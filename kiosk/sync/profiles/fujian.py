@@ -2,14 +2,15 @@
 with code "200" and a receipt id `evaluateUnid` (docs/interop.md "fujian")."""
 import json
 import xml.etree.ElementTree as ET
+from functools import partial
 
 from kiosk.sync.profiles import sm4box
 from kiosk.sync.profiles.base import (
-    Answer,
     Credentials,
     Profile,
     Request,
     evaluator_name,
+    json_answer,
     local_time,
     provincial_level,
 )
@@ -64,14 +65,8 @@ def encode(payload: dict, creds: Credentials, path: str, now: float, nonce: str)
     return Request("POST", body, {"Content-Type": "application/json; charset=utf-8"})
 
 
-def read_answer(status: int, body: bytes) -> Answer:
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        return Answer(False, error=f"HTTP {status}: not JSON: {body[:200]!r}")
-    if status == 200 and answer.get("code") == "200" and answer.get("evaluateUnid"):
-        return Answer(True, receipt_id=str(answer["evaluateUnid"]))
-    return Answer(False, error=f"HTTP {status}: {answer.get('code')} {answer.get('msg')}")
+read_answer = partial(json_answer, code_field="code", ok_code="200",
+                      receipt=lambda a: a.get("evaluateUnid"), message_field="msg")
 
 
 PROFILE = Profile(

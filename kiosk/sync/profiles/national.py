@@ -1,15 +1,16 @@
 """GB/T 39046-2020 table 9 items, keyed by their Chinese names, as JSON; HMAC-signed like our
 hub (docs/interop.md "national"). One record per request; the answer carries a receipt."""
 import json
+from functools import partial
 
 from kiosk.ratings.levels import LEVEL_NAMES
 from kiosk.sync import signing
 from kiosk.sync.profiles.base import (
-    Answer,
     Credentials,
     Profile,
     Request,
     evaluator_name,
+    json_answer,
     local_time,
 )
 
@@ -49,14 +50,8 @@ def encode(payload: dict, creds: Credentials, path: str, now: float, nonce: str)
     return Request("POST", body, {"Content-Type": "application/json; charset=utf-8", **headers})
 
 
-def read_answer(status: int, body: bytes) -> Answer:
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        return Answer(False, error=f"HTTP {status}: not JSON: {body[:200]!r}")
-    if status == 200 and answer.get("code") == "0" and answer.get("receiptId"):
-        return Answer(True, receipt_id=str(answer["receiptId"]))
-    return Answer(False, error=f"HTTP {status}: {answer.get('code')} {answer.get('message')}")
+read_answer = partial(json_answer, code_field="code", ok_code="0",
+                      receipt=lambda a: a.get("receiptId"), message_field="message")
 
 
 PROFILE = Profile(

@@ -1,15 +1,15 @@
 """A Zhejiang-style offline report: one form POST per rating, MD5 app-key signature, 5 = 非常满意
 (docs/interop.md "zhejiang")."""
 import hashlib
-import json
+from functools import partial
 from urllib.parse import urlencode
 
 from kiosk.sync.profiles.base import (
-    Answer,
     Credentials,
     Profile,
     Request,
     evaluator_name,
+    json_answer,
     local_time,
     provincial_level,
 )
@@ -61,15 +61,9 @@ def encode(payload: dict, creds: Credentials, path: str, now: float, nonce: str)
                    {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
 
 
-def read_answer(status: int, body: bytes) -> Answer:
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        return Answer(False, error=f"HTTP {status}: not JSON: {body[:200]!r}")
-    data = answer.get("data") or {}
-    if status == 200 and answer.get("result") == "0" and data.get("evaluateId"):
-        return Answer(True, receipt_id=str(data["evaluateId"]))
-    return Answer(False, error=f"HTTP {status}: {answer.get('result')} {answer.get('msg')}")
+read_answer = partial(json_answer, code_field="result", ok_code="0",
+                      receipt=lambda a: (a.get("data") or {}).get("evaluateId"),
+                      message_field="msg")
 
 
 PROFILE = Profile(
