@@ -1,14 +1,12 @@
 """/display: the wall screen page, and the JSON it polls every few seconds."""
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import current_app, jsonify, render_template
 
 from kiosk.display import bp
 from kiosk.display.cases import open_cases_summary
 from kiosk.display.stats import hall_tally, today_by_window, week_trend
-from kiosk.extensions import db
-from kiosk.models import Hall
+from kiosk.lookups import current_hall
 from kiosk.models.base import utcnow
 from kiosk.timeutil import HALL_TZ
 
@@ -16,7 +14,7 @@ POLL_SECONDS = 5  # DISPLAY_POLL_SECONDS in the config overrides it (tests use 1
 
 
 def _hall_name() -> str:
-    hall = db.session.scalars(sa.select(Hall).limit(1)).first()
+    hall = current_hall()
     return hall.name if hall else ""
 
 

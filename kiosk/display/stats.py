@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from kiosk.extensions import db
 from kiosk.models import Rating, Window
+from kiosk.stats.definitions import rate
 from kiosk.timeutil import to_utc
 
 TREND_DAYS = 7
@@ -27,7 +28,8 @@ class Tally:
     @property
     def good_rate(self) -> float | None:
         """None when there is nothing to rate yet: the screen shows a dash, not 0 %."""
-        return round(100 * self.good / self.total, 1) if self.total else None
+        good_rate = rate(self.good, self.total)
+        return None if good_rate is None else round(100 * good_rate, 1)
 
     def as_json(self) -> dict:
         return {"total": self.total, "good": self.good, "bad": self.bad,

@@ -1,6 +1,5 @@
 """Clerk panel on the window touchscreen: sign in with 工号 + PIN, pause with a reason, resume,
 sign out. Every action asks for the PIN again: citizens use the same screen."""
-import sqlalchemy as sa
 from flask import abort, jsonify, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -8,6 +7,7 @@ from flask_wtf.csrf import generate_csrf
 from kiosk.admin.photos import photo_path
 from kiosk.extensions import db
 from kiosk.kiosk_ui import bp
+from kiosk.lookups import window_or_404
 from kiosk.models import Window
 from kiosk.staffing.errors import StaffingError
 from kiosk.staffing.pins import check_pin
@@ -15,12 +15,6 @@ from kiosk.staffing.service import touch_action
 
 ACTIONS = ("sign_in", "sign_out", "pause", "resume")
 
-
-def _window_or_404(code: str) -> Window:
-    window = db.session.scalars(sa.select(Window).where(Window.code == code)).first()
-    if window is None:
-        abort(404, _("窗口 %(code)s 不存在。", code=code))
-    return window
 
 
 def clerk_state(window: Window) -> dict:
@@ -39,13 +33,13 @@ def clerk_state(window: Window) -> dict:
 
 @bp.get("/<code>/clerk")
 def clerk(code: str):
-    return jsonify(clerk_state(_window_or_404(code)))
+    return jsonify(clerk_state(window_or_404(code)))
 
 
 @bp.get("/<code>/clerk/photo")
 def clerk_photo(code: str):
     """The photo of the clerk signed in at this window (shown to citizens at the window)."""
-    staff = _window_or_404(code).staff
+    staff = window_or_404(code).staff
     if staff is None or not staff.photo or not photo_path(staff.photo).exists():
         abort(404)
     return send_file(photo_path(staff.photo), mimetype="image/jpeg", max_age=3600)
@@ -62,11 +56,11 @@ def clerk_action(code: str, action: str):
         return jsonify({"error": "missing", "message": _("请输入工号和 PIN。")}), 400
     if reason is not None and not isinstance(reason, str):
         abort(400, _("请求格式不正确。"))
-    window = _window_or_404(code)
+    window = window_or_404(code)
     try:
         staff = check_pin(staff_no.strip().upper(), pin, window.code)
         touch_action(window.code, staff.id, action, reason)
     except StaffingError as exc:
         db.session.rollback()
         return jsonify(exc.to_json()), exc.status
-    return jsonify(clerk_state(_window_or_404(code)))
+    return jsonify(clerk_state(window_or_404(code)))

@@ -1,29 +1,20 @@
 """The window touchscreen: idle screen, rating screen, reasons, thanks."""
-import sqlalchemy as sa
 from flask import abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from kiosk.extensions import db
 from kiosk.invitations.service import current_invitation
 from kiosk.kiosk_ui import bp
+from kiosk.lookups import current_hall, window_or_404
 from kiosk.mobile.touchscreen import mobile_qr_for
-from kiosk.models import Hall, Window
 from kiosk.ratings.levels import levels_for_scale
 from kiosk.ratings.service import current_reasons, record_rating
 
 
-def _window_or_404(code: str) -> Window:
-    window = db.session.scalars(sa.select(Window).where(Window.code == code)).first()
-    if window is None:
-        abort(404, _("窗口 %(code)s 不存在。", code=code))
-    return window
-
-
 @bp.get("/<code>")
 def screen(code: str):
-    window = _window_or_404(code)
-    hall = db.session.scalars(sa.select(Hall).limit(1)).first()
+    window = window_or_404(code)
+    hall = current_hall()
     template = current_reasons()
     return render_template(
         "kiosk/window.html",
@@ -38,10 +29,10 @@ def screen(code: str):
 @bp.get("/<code>/state")
 def state(code: str):
     """Polled by the screen about twice a second; also hands out a fresh CSRF token."""
-    window = _window_or_404(code)
+    window = window_or_404(code)
     invitation = None if window.paused else current_invitation(window)
     staff = window.staff
-    hall = db.session.scalars(sa.select(Hall).limit(1)).first()
+    hall = current_hall()
     return jsonify(
         {
             "window": window.code,

@@ -1,14 +1,12 @@
 """The URLs printed in QR codes: the hall's public base URL, else this request's host."""
-import sqlalchemy as sa
 from flask import request, url_for
 
-from kiosk.extensions import db
+from kiosk.lookups import current_hall
 from kiosk.mobile.qr import join_url
-from kiosk.models import Hall
 
 
 def public_base_url() -> str:
-    hall = db.session.scalars(sa.select(Hall).limit(1)).first()
+    hall = current_hall()
     return (hall.public_base_url if hall and hall.public_base_url else request.host_url)
 
 

@@ -1,23 +1,17 @@
 """QR images (PNG, SVG) and printable posters: one per window, one for the whole hall."""
 import sqlalchemy as sa
-from flask import Response, abort, render_template, request
-from flask_babel import gettext as _
+from flask import Response, render_template, request
 
 from kiosk.extensions import db
+from kiosk.lookups import current_hall, window_or_404
 from kiosk.mobile import bp
 from kiosk.mobile.links import public_url
 from kiosk.mobile.qr import qr_png, qr_svg
 from kiosk.mobile.tokens import open_token
-from kiosk.models import Hall, Window
+from kiosk.models import Window
 
 PAPER_SIZES = ("a5", "a4")
 
-
-def _window_or_404(code: str) -> Window:
-    window = db.session.scalars(sa.select(Window).where(Window.code == code)).first()
-    if window is None:
-        abort(404, _("窗口 %(code)s 不存在。", code=code))
-    return window
 
 
 def _image(kind: str, url: str, filename: str) -> Response:
@@ -32,7 +26,7 @@ def _image(kind: str, url: str, filename: str) -> Response:
 
 @bp.get("/m/qr/w/<code>.<any(png, svg):kind>")
 def window_qr(code: str, kind: str):
-    window = _window_or_404(code)
+    window = window_or_404(code)
     return _image(kind, public_url("mobile.rate_window", code=window.code), f"qr-{window.code}")
 
 
@@ -53,14 +47,14 @@ def token_qr(token: str):
 @bp.get("/m/posters")
 def poster_list():
     windows = db.session.scalars(sa.select(Window).order_by(Window.code)).all()
-    return render_template("mobile/posters.html", windows=windows, hall=_hall())
+    return render_template("mobile/posters.html", windows=windows, hall=current_hall())
 
 
 @bp.get("/m/poster/w/<code>")
 def window_poster(code: str):
-    window = _window_or_404(code)
+    window = window_or_404(code)
     return render_template(
-        "mobile/poster.html", hall=_hall(), window=window, staff=window.staff,
+        "mobile/poster.html", hall=current_hall(), window=window, staff=window.staff,
         paper=_paper(), url=public_url("mobile.rate_window", code=window.code),
         svg_endpoint=("mobile.window_qr", {"code": window.code}),
     )
@@ -69,7 +63,7 @@ def window_poster(code: str):
 @bp.get("/m/poster/hall")
 def hall_poster():
     return render_template(
-        "mobile/poster.html", hall=_hall(), window=None, staff=None, paper=_paper(),
+        "mobile/poster.html", hall=current_hall(), window=None, staff=None, paper=_paper(),
         url=public_url("mobile.hall_index"), svg_endpoint=("mobile.hall_qr", {}),
     )
 
@@ -78,6 +72,3 @@ def _paper() -> str:
     paper = request.args.get("size", "a5").lower()
     return paper if paper in PAPER_SIZES else "a5"
 
-
-def _hall() -> Hall | None:
-    return db.session.scalars(sa.select(Hall).limit(1)).first()

@@ -2,7 +2,6 @@
 touchscreen's one-time code (/m/t/<token>); look up a rating by its query code (/q)."""
 import sqlalchemy as sa
 from flask import (
-    abort,
     current_app,
     redirect,
     render_template,
@@ -15,6 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
 from kiosk.extensions import csrf, db
+from kiosk.lookups import current_hall, window_or_404
 from kiosk.mobile import bp, ratelimit
 from kiosk.mobile.forms import QueryForm, RateForm, SupplementForm
 from kiosk.mobile.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos
@@ -28,7 +28,7 @@ from kiosk.mobile.supplements import (
     supplement_of,
 )
 from kiosk.mobile.tokens import mark_used, open_token
-from kiosk.models import Hall, Invitation, ServiceItem, Window, window_services
+from kiosk.models import Invitation, ServiceItem, Window, window_services
 from kiosk.ratings.errors import RatingError
 from kiosk.ratings.levels import LEVEL_NAMES, is_bad, levels_for_scale
 from kiosk.ratings.service import current_reasons, record_rating
@@ -62,15 +62,6 @@ def rating_refused(exc: RatingError):
                            message=str(exc.message)), exc.status
 
 
-def _hall() -> Hall | None:
-    return db.session.scalars(sa.select(Hall).limit(1)).first()
-
-
-def _window_or_404(code: str) -> Window:
-    window = db.session.scalars(sa.select(Window).where(Window.code == code)).first()
-    if window is None:
-        abort(404, _("窗口 %(code)s 不存在。", code=code))
-    return window
 
 
 @bp.get("/m/")
@@ -89,14 +80,14 @@ def hall_index():
             sa.or_(Window.code.ilike(like), Window.name.like(like), Window.id.in_(by_service))
         )
     windows = db.session.scalars(query).all()
-    return render_template("mobile/hall.html", hall=_hall(), windows=windows, keyword=keyword)
+    return render_template("mobile/hall.html", hall=current_hall(), windows=windows, keyword=keyword)
 
 
 @bp.route("/m/w/<code>", methods=["GET", "POST"])
 def rate_window(code: str):
     """A window's static code: an uninvited rating, rate-limited per client."""
-    window = _window_or_404(code)
-    hall = _hall()
+    window = window_or_404(code)
+    hall = current_hall()
     if hall is not None and not hall.allow_uninvited:
         return render_template(
             "mobile/message.html", title=_("请在窗口评价"),
@@ -112,7 +103,7 @@ def rate_invited(token: str):
     """The touchscreen's one-time code: rates the invitation it is bound to."""
     found, invitation = open_token(token)
     window = db.session.get(Window, invitation.window_id)
-    return _rate_page(window, _hall(), invitation=invitation, token=found)
+    return _rate_page(window, current_hall(), invitation=invitation, token=found)
 
 
 def _too_many(message: str):
