@@ -14,6 +14,7 @@ from kiosk.auth.cli import users_cli
 from kiosk.default_ratings import ratings_default
 from kiosk.devices.cli import devices_cli
 from kiosk.extensions import db
+from kiosk.holidays.cli import calendar_cli
 from kiosk.models import ApiToken, Rating, Window
 from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(ratings_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(devices_cli)
+    app.cli.add_command(calendar_cli)
 
 
 @click.command("init")

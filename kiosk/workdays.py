@@ -12,6 +12,9 @@ import chinese_calendar
 
 # year -> (holidays, make-up workdays), from the hall's supplement file
 _supplement: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+# The file and its mtime when read: `calendar import` in another process takes effect in
+# running ones at their next deadline computation, without a restart.
+_source: dict[str, object] = {"path": None, "mtime": None}
 
 
 class CalendarRangeError(ValueError):
@@ -30,10 +33,39 @@ def parse_supplement(data: dict) -> dict[int, tuple[frozenset[date], frozenset[d
     return years
 
 
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
 def load_supplement(path: Path) -> None:
+    mtime = _mtime(path)
+    years = (parse_supplement(json.loads(path.read_text(encoding="utf-8")))
+             if mtime is not None else {})
     _supplement.clear()
-    if path.exists():
-        _supplement.update(parse_supplement(json.loads(path.read_text(encoding="utf-8"))))
+    _supplement.update(years)
+    _source.update(path=path, mtime=mtime)
+
+
+def refresh_supplement() -> None:
+    """Re-reads the supplement file if it changed since it was loaded (a cheap stat)."""
+    path = _source["path"]
+    if path is not None and _mtime(path) != _source["mtime"]:
+        load_supplement(path)
+
+
+def calendar_source(year: int) -> str | None:
+    """Where the working days of a year come from: "hall" (the supplement file), "package"
+    (chinesecalendar), or None when nobody knows that year yet."""
+    if year in _supplement:
+        return "hall"
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return None
+    return "package"
 
 
 def is_workday(day: date) -> bool:
@@ -63,5 +95,6 @@ def add_workdays(start: date, n: int) -> date:
 
 def workday_deadline(start: datetime, n: int) -> datetime:
     """End of the n-th working day after start's date: the deadline for that many working days."""
+    refresh_supplement()
     end_day = add_workdays(start.date(), n)
     return datetime.combine(end_day, datetime.max.time()).replace(microsecond=0)

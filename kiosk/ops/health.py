@@ -5,11 +5,16 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import Flask
 
+from kiosk import workdays
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
 from kiosk.ops import probes
+from kiosk.timeutil import to_local
 
-OK, FAIL, NOT_CONFIGURED = "ok", "fail", "not_configured"
+OK, FAIL, NOT_CONFIGURED, WARN = "ok", "fail", "not_configured", "warn"
+# From this day (hall time) on, next year's official calendar should be in place: the
+# State Council publishes it in autumn, and 5-working-day deadlines soon reach January.
+CALENDAR_WARN_FROM = (12, 1)
 
 
 @dataclass
@@ -57,6 +62,20 @@ def check_sync(app: Flask, now: datetime) -> Check:
     })
 
 
+def check_calendar(now: datetime) -> Check:
+    """Warns (the hall keeps working) when a calendar year the deadlines need is missing."""
+    today = to_local(now).date()
+    workdays.refresh_supplement()
+    needed = [today.year]
+    if (today.month, today.day) >= CALENDAR_WARN_FROM:
+        needed.append(today.year + 1)
+    missing = [year for year in needed if workdays.calendar_source(year) is None]
+    detail = {"years_needed": needed, "missing": missing}
+    if missing:
+        detail["action"] = "flask --app wsgi calendar import FILE (docs/configuration.md)"
+    return Check(WARN if missing else OK, detail)
+
+
 def run_checks(app: Flask, now: datetime | None = None) -> dict[str, Check]:
     now = now or utcnow()
     checks = {"database": check_database()}
@@ -64,6 +83,7 @@ def run_checks(app: Flask, now: datetime | None = None) -> dict[str, Check]:
         return checks  # the other checks read the database: they would only repeat this
     if app.config.get("ROLE") != "hub":  # a hub has no evaluators
         checks["listener"] = check_listener(app, now)
+        checks["calendar"] = check_calendar(now)
     checks["sync"] = check_sync(app, now)  # a hub that forwards upward syncs too
     return checks
 
@@ -75,6 +95,7 @@ def report(app: Flask, now: datetime | None = None) -> tuple[dict, int]:
         "status": "fail" if failing else "ok",
         "role": app.config.get("ROLE", "hall"),
         "failing": failing,
+        "warnings": sorted(name for name, c in checks.items() if c.status == WARN),
         "checks": {name: {"status": c.status, **c.detail} for name, c in checks.items()},
     }
     return body, 503 if failing else 200
