@@ -43,7 +43,7 @@ def wait_for(port: int, timeout: float = 15) -> None:
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/w/A01/state")
+            conn.request("GET", "/touch/A01/state")
             if conn.getresponse().status == 200:
                 return
         except OSError:
@@ -53,7 +53,7 @@ def wait_for(port: int, timeout: float = 15) -> None:
 
 def client(port, ids, latencies, statuses, stop_at):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", "/w/A01/state")
+    conn.request("GET", "/touch/A01/state")
     resp = conn.getresponse()
     token = json.loads(resp.read())["csrf_token"]
     cookie = resp.getheader("Set-Cookie").split(";", 1)[0]
@@ -64,7 +64,7 @@ def client(port, ids, latencies, statuses, stop_at):
         body = json.dumps({"level": 1 + inv_id % 3, "invitation_id": inv_id})
         t0 = time.perf_counter()
         try:
-            conn.request("POST", "/w/A01/rate", body=body, headers=headers)
+            conn.request("POST", "/touch/A01/rate", body=body, headers=headers)
             resp = conn.getresponse()
             resp.read()
         except OSError as exc:  # counted, and this client stops: its connection is gone

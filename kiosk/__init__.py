@@ -65,10 +65,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from kiosk.api import bp as api_bp
     from kiosk.auth import bp as auth_bp
-    from kiosk.kiosk_ui import bp as kiosk_bp
+    from kiosk.touch import bp as touch_bp
+    from kiosk.touch import legacy_bp as touch_legacy_bp
 
     app.register_blueprint(auth_bp)
-    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(touch_bp)
+    app.register_blueprint(touch_legacy_bp)
     app.register_blueprint(api_bp)
     _register_admin(app)
     csrf.exempt(api_bp)  # machine clients authenticate with bearer tokens, not cookies

@@ -1,5 +1,5 @@
 """Rate limits (flask-limiter, in-memory on a hall): login by client address, the business
-API by token, the hub API by sending hall. Touch pages (/w/…) are not limited: a window's
+API by token, the hub API by sending hall. Touch pages (/touch/…) are not limited: a window's
 screen is bounded by a finger, and the load benchmark drives ~2,000 ratings/s through them.
 
 The memory storage is per process: with kiosk.serve's N workers a client may get up to N
@@ -75,6 +75,6 @@ def init_app(app: Flask) -> Limiter:
     def unlimited_pages() -> bool:
         # The touchscreen and the public display are not limited (see above); filtering
         # them here also spares their requests the limiter's bookkeeping.
-        return request.path.startswith(("/w/", "/display"))
+        return request.path.startswith(("/touch/", "/display"))
 
     return limiter

@@ -55,7 +55,7 @@ fi
 echo
 echo "Window touchscreens:"
 $FLASK windows list | while IFS=$'\t' read -r code name _; do
-  echo "  http://$HOST:$PORT/w/$code   $name"
+  echo "  http://$HOST:$PORT/touch/$code   $name"
 done
 echo
 echo "Admin:  http://$HOST:$PORT/login   user admin, password in $inst/demo_admin_password"

@@ -86,7 +86,7 @@ def public_paths(app) -> dict[str, str]:
 def shoot_kiosk(app, base, context, out: Path, lang: str):
     page = context.new_page()
     suffix = "" if lang == "zh_CN" else "-en"
-    page.goto(f"{base}/w/A01?lang={lang}")
+    page.goto(f"{base}/touch/A01?lang={lang}")
     expect(page.locator("#screen-idle")).to_be_visible()
     page.screenshot(path=out / f"kiosk-idle{suffix}.png")
     invite(app, f"SHOT-{lang}-1")
@@ -107,7 +107,7 @@ def shoot_kiosk(app, base, context, out: Path, lang: str):
 
 def shoot_elderly(app, base, context, out: Path):
     page = context.new_page()
-    page.goto(f"{base}/w/A01?lang=zh_CN")
+    page.goto(f"{base}/touch/A01?lang=zh_CN")
     page.locator("#btn-elderly").click()
     page.screenshot(path=out / "kiosk-elderly-idle.png")
     invite(app, "SHOT-elderly-1")
@@ -150,7 +150,7 @@ def main() -> None:
                         suffix = "" if lang == "zh_CN" else "-en"
                         page.screenshot(path=out / f"{name}-{size}{suffix}.png", full_page=True)
                 if size == "phone":
-                    page.goto(f"{base}/w/A01?lang=zh_CN")
+                    page.goto(f"{base}/touch/A01?lang=zh_CN")
                     page.screenshot(path=out / "kiosk-idle-phone.png")
                 context.close()
             browser.close()

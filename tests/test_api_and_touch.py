@@ -12,12 +12,12 @@ def stored(app) -> int:
 
 
 def csrf(client, window="A01") -> str:
-    return client.get(f"/w/{window}/state").get_json()["csrf_token"]
+    return client.get(f"/touch/{window}/state").get_json()["csrf_token"]
 
 
 def rate(client, body, window="A01", token=None):
     headers = {"X-CSRFToken": token if token is not None else csrf(client, window)}
-    return client.post(f"/w/{window}/rate", json=body, headers=headers)
+    return client.post(f"/touch/{window}/rate", json=body, headers=headers)
 
 
 def test_invite_show_rate_read_back(app, client, api_headers):
@@ -31,9 +31,9 @@ def test_invite_show_rate_read_back(app, client, api_headers):
     assert inv["status"] == "pending" and inv["staff_no"] == "YN0101"
     assert r.headers["Location"].endswith(f"/api/v1/invitations/{inv['id']}")
 
-    state = client.get("/w/A01/state").get_json()
+    state = client.get("/touch/A01/state").get_json()
     assert state["invitation"] == {"id": inv["id"], "case_no": "2026-XX-0001"}
-    assert client.get("/w/A02/state").get_json()["invitation"] is None
+    assert client.get("/touch/A02/state").get_json()["invitation"] is None
 
     r = rate(client, {"level": 2, "invitation_id": inv["id"]})
     assert r.status_code == 201
@@ -42,7 +42,7 @@ def test_invite_show_rate_read_back(app, client, api_headers):
     body = r.get_json()
     assert body["status"] == "rated"
     assert body["rating"]["level"] == 2 and body["rating"]["level_name"] == "满意"
-    assert client.get("/w/A01/state").get_json()["invitation"] is None
+    assert client.get("/touch/A01/state").get_json()["invitation"] is None
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(OutboxEntry.id))) == 1
 
@@ -88,22 +88,22 @@ def test_bad_touch_input_gets_clear_4xx_and_stores_nothing(app, client, body, st
 
 
 def test_unknown_window(app, client):
-    r = client.post("/w/Z99/rate", json={"level": 1}, headers={"X-CSRFToken": csrf(client)})
+    r = client.post("/touch/Z99/rate", json={"level": 1}, headers={"X-CSRFToken": csrf(client)})
     assert r.status_code == 404 and r.get_json()["message"]
-    assert client.get("/w/Z99").status_code == 404
+    assert client.get("/touch/Z99").status_code == 404
 
 
 def test_missing_or_wrong_csrf_token_is_refused(app, client):
     csrf(client)  # the session exists, but the token is not sent
-    r = client.post("/w/A01/rate", json={"level": 1})
+    r = client.post("/touch/A01/rate", json={"level": 1})
     assert r.status_code == 400 and r.get_json()["error"] == "csrf"
-    r = client.post("/w/A01/rate", json={"level": 1}, headers={"X-CSRFToken": "forged"})
+    r = client.post("/touch/A01/rate", json={"level": 1}, headers={"X-CSRFToken": "forged"})
     assert r.status_code == 400
     assert stored(app) == 0
 
 
 def test_malformed_json_to_touch_endpoint(app, client):
-    r = client.post("/w/A01/rate", data="{not json", content_type="application/json",
+    r = client.post("/touch/A01/rate", data="{not json", content_type="application/json",
                     headers={"X-CSRFToken": csrf(client)})
     assert r.status_code == 400 and r.get_json()["message"]
     assert stored(app) == 0
@@ -170,3 +170,8 @@ def test_invitation_beyond_the_calendar_has_no_deadline_yet_but_can_be_rated(
 def test_huge_invitation_id_is_a_plain_404(client, api_headers):
     r = client.get("/api/v1/invitations/9223372036854775808", headers=api_headers)
     assert r.status_code == 404
+
+
+def test_old_touchscreen_address_redirects(client):
+    r = client.get("/w/A01")
+    assert r.status_code == 301 and r.headers["Location"].endswith("/touch/A01")

@@ -25,9 +25,9 @@ def test_token_create_prints_once_and_authenticates(app, client):
 
 
 def test_export_jsonl_and_csv(app, client):
-    token = client.get("/w/A01/state").get_json()["csrf_token"]
-    client.post("/w/A01/rate", json={"level": 1}, headers={"X-CSRFToken": token})
-    client.post("/w/A01/rate", json={"level": 4, "reasons": ["R01", "R03"], "comment": "排队久, \"慢\"",
+    token = client.get("/touch/A01/state").get_json()["csrf_token"]
+    client.post("/touch/A01/rate", json={"level": 1}, headers={"X-CSRFToken": token})
+    client.post("/touch/A01/rate", json={"level": 4, "reasons": ["R01", "R03"], "comment": "排队久, \"慢\"",
                                      "phone": "13812345678"}, headers={"X-CSRFToken": token})
     runner = app.test_cli_runner()
     lines = runner.invoke(args=["ratings", "export", "--format", "jsonl"]).output.splitlines()

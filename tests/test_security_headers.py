@@ -1,5 +1,5 @@
 def test_pages_carry_a_strict_policy(client):
-    r = client.get("/w/A01")
+    r = client.get("/touch/A01")
     csp = r.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     assert "frame-ancestors 'none'" in csp
@@ -10,9 +10,9 @@ def test_pages_carry_a_strict_policy(client):
 
 
 def test_session_cookie_is_secure_only_over_tls(client):
-    plain = client.get("/w/A01/state")
+    plain = client.get("/touch/A01/state")
     assert "Secure" not in plain.headers.get("Set-Cookie", "")
-    tls = client.get("/w/A01/state", base_url="https://hall.example")
+    tls = client.get("/touch/A01/state", base_url="https://hall.example")
     cookie = tls.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie
     assert tls.headers["Strict-Transport-Security"].startswith("max-age=")

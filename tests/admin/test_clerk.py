@@ -24,11 +24,11 @@ def clerk(app):
 
 
 def csrf(client, code="A01"):
-    return client.get(f"/w/{code}/clerk").get_json()["csrf_token"]
+    return client.get(f"/touch/{code}/clerk").get_json()["csrf_token"]
 
 
 def act(client, action, staff_no, pin, reason=None, code="A01"):
-    return client.post(f"/w/{code}/clerk/{action}", json={"staff_no": staff_no, "pin": pin, "reason": reason},
+    return client.post(f"/touch/{code}/clerk/{action}", json={"staff_no": staff_no, "pin": pin, "reason": reason},
                        headers={"X-CSRFToken": csrf(client, code)})
 
 
@@ -36,19 +36,19 @@ def test_sign_in_pause_resume_from_the_touchscreen(app, client, clerk):
     r = act(client, "sign-in", clerk, PIN)
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["staff"]["staff_no"] == clerk
-    assert client.get("/w/A01/state").get_json()["staff"]["staff_no"] == clerk
+    assert client.get("/touch/A01/state").get_json()["staff"]["staff_no"] == clerk
 
     r = act(client, "pause", clerk, PIN, reason="午休")
     assert r.status_code == 200
-    state = client.get("/w/A01/state").get_json()
+    state = client.get("/touch/A01/state").get_json()
     assert state["paused"] is True and state["pause_reason"] == "午休"
-    assert "暂停服务" in client.get("/w/A01").get_data(as_text=True)
+    assert "暂停服务" in client.get("/touch/A01").get_data(as_text=True)
 
     assert act(client, "pause", clerk, PIN, reason="培训").status_code == 409  # already paused
     assert act(client, "resume", clerk, PIN).status_code == 200
-    assert client.get("/w/A01/state").get_json()["paused"] is False
+    assert client.get("/touch/A01/state").get_json()["paused"] is False
     assert act(client, "sign-out", clerk, PIN).status_code == 200
-    assert client.get("/w/A01/state").get_json()["staff"] is None
+    assert client.get("/touch/A01/state").get_json()["staff"] is None
 
     with app.app_context():
         sessions = db.session.scalars(sa.select(StaffSession)).all()
@@ -66,7 +66,7 @@ def test_only_the_signed_in_clerk_pauses_and_reasons_are_checked(app, client, cl
     act(client, "sign-in", clerk, PIN)
     r = act(client, "pause", clerk, PIN, reason="喝茶")
     assert r.status_code == 400 and "暂停原因" in r.get_json()["message"]
-    assert client.get("/w/A01/state").get_json()["paused"] is False
+    assert client.get("/touch/A01/state").get_json()["paused"] is False
 
 
 def test_signing_in_elsewhere_signs_out_of_the_old_window(app, client, clerk):
@@ -89,7 +89,7 @@ def test_wrong_pins_lock_the_staff_member(app, client, clerk):
 
 
 def test_csrf_is_required(client, clerk):
-    r = client.post("/w/A01/clerk/sign-in", json={"staff_no": clerk, "pin": PIN})
+    r = client.post("/touch/A01/clerk/sign-in", json={"staff_no": clerk, "pin": PIN})
     assert r.status_code == 400
 
 

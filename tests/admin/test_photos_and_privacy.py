@@ -44,7 +44,7 @@ def test_photo_is_resized_and_stripped_and_served(app, as_role, client):
     img = Image.open(io.BytesIO(served.data))
     assert img.size == (240, 320) and not img.getexif() and b"SpyCam" not in served.data
     # The touchscreen of the clerk's window shows it too.
-    state = client.get(f"/w/{window_before}/clerk").get_json()
+    state = client.get(f"/touch/{window_before}/clerk").get_json()
     assert state["staff"]["photo_url"]
     assert client.get(state["staff"]["photo_url"]).status_code == 200
     row = db_last_audit(app, "staff")

@@ -198,9 +198,9 @@ def test_manager_assigns_pauses_and_resumes_a_window(app, as_role, client):
         window_id = db.session.scalars(sa.select(Window.id).where(Window.code == "A03")).one()
     assert manager.post(f"/admin/windows/{window_id}/pause", {"reason": "培训"},
                         token_from="/admin/windows").status_code == 302
-    assert client.get("/w/A03/state").get_json()["paused"] is True
+    assert client.get("/touch/A03/state").get_json()["paused"] is True
     assert manager.post(f"/admin/windows/{window_id}/resume", token_from="/admin/windows").status_code == 302
-    assert client.get("/w/A03/state").get_json()["paused"] is False
+    assert client.get("/touch/A03/state").get_json()["paused"] is False
 
 
 def test_forms_are_editable_for_managers_and_read_only_for_auditors(as_role):

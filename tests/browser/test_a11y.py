@@ -49,7 +49,7 @@ def has_route(app, path: str) -> bool:
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_touchscreen_every_screen_passes_axe(app, live_server, api_headers, page, lang):
     app.config["KIOSK_IDLE_SECONDS"] = 6
-    page.goto(f"{live_server}/w/A01?lang={lang}")
+    page.goto(f"{live_server}/touch/A01?lang={lang}")
     expect(page.locator("#screen-idle")).to_be_visible()
     found = {"idle": serious_violations(page)}
     invite(live_server, api_headers, f"2026-A-{lang}")
@@ -93,7 +93,7 @@ def visible_targets(page) -> list[dict]:
 
 
 def test_touchscreen_targets_are_at_least_60px(live_server, api_headers, kiosk_page):
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     expect(kiosk_page.locator("#screen-idle")).to_be_visible()
     targets = visible_targets(kiosk_page)
     invite(live_server, api_headers, "2026-A-T1")
@@ -106,7 +106,7 @@ def test_touchscreen_targets_are_at_least_60px(live_server, api_headers, kiosk_p
 
 
 def test_focus_is_visible_and_follows_the_screens(live_server, api_headers, kiosk_page):
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     invite(live_server, api_headers, "2026-A-F1")
     expect(kiosk_page.locator("#screen-rate")).to_be_visible(timeout=1500)
     expect(kiosk_page.locator("#rate-title")).to_be_focused()  # focus moved to the new screen
@@ -124,7 +124,7 @@ def test_focus_is_visible_and_follows_the_screens(live_server, api_headers, kios
 
 
 def test_levels_do_not_rely_on_colour(live_server, kiosk_page):
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     # Every level button carries its name in words and a face of its own shape.
     names = kiosk_page.locator(".level-name").all_inner_texts()
     assert len(set(names)) == 5 and all(names)

@@ -26,7 +26,7 @@ class TouchCounter:
 
 
 def open_rating_screen(page, live_server, api_headers, case_no, lang="zh_CN"):
-    page.goto(f"{live_server}/w/A01?lang={lang}")
+    page.goto(f"{live_server}/touch/A01?lang={lang}")
     expect(page.locator("#screen-idle")).to_be_visible()
     invite(live_server, api_headers, case_no)
     expect(page.locator("#screen-rate")).to_be_visible(timeout=1500)
@@ -90,7 +90,7 @@ def test_more_time_prompt_extends_then_times_out(app, live_server, api_headers, 
 
 def test_elderly_mode_one_touch_bigger_simpler_slower(app, live_server, api_headers, kiosk_page):
     app.config["KIOSK_IDLE_SECONDS"] = 2
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     toggle = kiosk_page.locator("#btn-elderly")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     normal_height = kiosk_page.locator(".level-1").evaluate("e => e.getBoundingClientRect().height")

@@ -55,7 +55,7 @@ def test_scan_rate_with_reasons_photo_then_look_up_and_supplement(app, live_serv
 
 def test_one_time_code_from_the_touchscreen(app, live_server, api_headers, kiosk_page, phone_page,
                                             tmp_path):
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     r = httpx.post(f"{live_server}/api/v1/invitations", headers=api_headers,
                    json={"window": "A01", "case_no": "2026-QR-0100"})
     assert r.status_code == 201, r.text

@@ -23,7 +23,7 @@ def ratings(app):
 
 
 def test_idle_screen_shows_window_and_clerk(live_server, kiosk_page):
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     expect(kiosk_page.locator("#screen-idle")).to_be_visible()
     expect(kiosk_page.locator(".topbar")).to_contain_text("A01")
     expect(kiosk_page.locator("#staff-name")).to_have_text("张三")
@@ -31,7 +31,7 @@ def test_idle_screen_shows_window_and_clerk(live_server, kiosk_page):
 
 
 def test_invitation_switches_screen_and_one_touch_rates(app, live_server, api_headers, kiosk_page):
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     expect(kiosk_page.locator("#screen-idle")).to_be_visible()
     invite(live_server, api_headers, "2026-XX-0001")
     # The screen polls twice a second: the rating screen must appear within a second.
@@ -52,7 +52,7 @@ def test_invitation_switches_screen_and_one_touch_rates(app, live_server, api_he
 
 
 def test_bad_rating_with_reasons_comment_and_phone(app, live_server, api_headers, kiosk_page):
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     invite(live_server, api_headers, "2026-XX-0002")
     expect(kiosk_page.locator("#screen-rate")).to_be_visible(timeout=1500)
     kiosk_page.get_by_role("button", name="不满意", exact=True).tap()
@@ -79,7 +79,7 @@ def test_bad_rating_with_reasons_comment_and_phone(app, live_server, api_headers
 
 def test_rating_screen_times_out_back_to_idle(app, live_server, api_headers, kiosk_page):
     app.config["KIOSK_IDLE_SECONDS"] = 2
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     invite(live_server, api_headers, "2026-XX-0003")
     expect(kiosk_page.locator("#screen-rate")).to_be_visible(timeout=1500)
     expect(kiosk_page.locator("#screen-idle")).to_be_visible(timeout=4000)
@@ -87,7 +87,7 @@ def test_rating_screen_times_out_back_to_idle(app, live_server, api_headers, kio
 
 
 def test_rating_elsewhere_returns_screen_to_idle(app, live_server, api_headers, kiosk_page):
-    kiosk_page.goto(f"{live_server}/w/A01")
+    kiosk_page.goto(f"{live_server}/touch/A01")
     inv = invite(live_server, api_headers, "2026-XX-0004")
     expect(kiosk_page.locator("#screen-rate")).to_be_visible(timeout=1500)
     with app.app_context():  # the evaluator answers first

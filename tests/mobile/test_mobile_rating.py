@@ -143,7 +143,7 @@ def invite(client, api_headers, case_no, window="A01"):
 
 
 def one_time_path(client, window="A01"):
-    qr = client.get(f"/w/{window}/state").get_json()["mobile_qr"]
+    qr = client.get(f"/touch/{window}/state").get_json()["mobile_qr"]
     assert qr["url"].startswith("http://localhost/m/t/")
     return qr["url"].removeprefix("http://localhost"), qr["image_url"]
 
@@ -163,7 +163,7 @@ def test_one_time_code_rates_that_exact_case(app, client, api_headers):
         assert db.session.get(Invitation, inv_id).status == "rated"
         assert db.session.scalars(sa.select(MobileToken)).one().used_at is not None
     # The touchscreen goes back to idle: no invitation, no code.
-    state = client.get("/w/A01/state").get_json()
+    state = client.get("/touch/A01/state").get_json()
     assert state["invitation"] is None and state["mobile_qr"] is None
     # Reusing the code is refused clearly; still one rating.
     again = client.get(path)
@@ -185,8 +185,8 @@ def test_reused_code_refused_on_post_too(app, client, api_headers):
 def test_touchscreen_answering_first_wins(app, client, api_headers):
     inv_id = invite(client, api_headers, "2026-QR-0003")
     path, _image = one_time_path(client)
-    state = client.get("/w/A01/state").get_json()
-    touch = client.post("/w/A01/rate", json={"level": 2, "invitation_id": inv_id},
+    state = client.get("/touch/A01/state").get_json()
+    touch = client.post("/touch/A01/rate", json={"level": 2, "invitation_id": inv_id},
                         headers={"X-CSRFToken": state["csrf_token"]})
     assert touch.status_code == 201
     r = client.get(path)

@@ -17,7 +17,7 @@ def test_metrics_report_ratings_devices_and_latency(app, client):
         db.session.add(Device(protocol="evp", port="/dev/evaluator-bus0", address=3,
                               online=False, misses=7))
         db.session.commit()
-    client.get("/w/A01/state")
+    client.get("/touch/A01/state")
     r = client.get("/metrics")
     assert r.status_code == 200
     assert r.mimetype == "text/plain"
@@ -26,7 +26,7 @@ def test_metrics_report_ratings_devices_and_latency(app, client):
     assert 'kiosk_ratings{channel="evaluator",level="2"} 1.0' in text
     assert 'kiosk_devices{state="offline"} 1.0' in text
     assert 'kiosk_device_misses{address="3",port="/dev/evaluator-bus0"} 7.0' in text
-    assert 'kiosk_request_duration_seconds_count{endpoint="kiosk_ui.state",method="GET",status="200"}' in text
+    assert 'kiosk_request_duration_seconds_count{endpoint="touch.state",method="GET",status="200"}' in text
     assert "kiosk_sync_backlog" not in text  # no upstream configured
 
 

@@ -69,7 +69,7 @@ def test_business_api_is_limited_per_token(app, client):
 def test_touch_endpoints_are_not_limited(app, client):
     app.config["RATELIMIT_API"] = "1 per minute"
     app.config["RATELIMIT_LOGIN"] = "1 per minute"
-    assert all(client.get("/w/A01/state").status_code == 200 for _ in range(300))
+    assert all(client.get("/touch/A01/state").status_code == 200 for _ in range(300))
 
 
 def test_switch_off(tmp_path):

@@ -1,5 +1,5 @@
 // Citizen aids on the touchscreen: elderly mode (适老化) and the "more time?" prompt.
-// kiosk.js announces each screen with a "kiosk:screen" event and multiplies its idle
+// touch.js announces each screen with a "touch:screen" event and multiplies its idle
 // timeout by #app's data-idle-factor; this file keeps its prompt timer in step with it.
 (function () {
   "use strict";
@@ -40,7 +40,7 @@
       if (!original.has(selector)) original.set(selector, node.textContent);
       node.textContent = on ? simple : original.get(selector);
     }
-    // kiosk.js re-arms its idle timer on "input": let it pick up the new factor now.
+    // touch.js re-arms its idle timer on "input": let it pick up the new factor now.
     document.dispatchEvent(new Event("input"));
   }
 
@@ -65,7 +65,7 @@
     prompt.hidden = false;
     tick();
     continueBtn.focus();
-    document.dispatchEvent(new CustomEvent("kiosk:more-time"));
+    document.dispatchEvent(new CustomEvent("touch:more-time"));
   }
 
   function tick() {
@@ -83,7 +83,7 @@
     focusBefore = null;
   }
 
-  // Any touch or key re-arms kiosk.js's timer; the same events re-arm ours. The prompt
+  // Any touch or key re-arms touch.js's timer; the same events re-arm ours. The prompt
   // closes on the click, not on pointerdown: closing earlier would let the touch fall
   // through to the button underneath it.
   for (const type of ["pointerdown", "keydown", "input"]) document.addEventListener(type, armWarning);
@@ -91,7 +91,7 @@
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") hidePrompt(); });
 
   // --- screen changes ------------------------------------------------------------------
-  document.addEventListener("kiosk:screen", (event) => {
+  document.addEventListener("touch:screen", (event) => {
     const next = event.detail.screen;
     const previous = screen;
     screen = next;

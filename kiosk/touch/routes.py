@@ -4,11 +4,11 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from kiosk.invitations.service import current_invitation
-from kiosk.kiosk_ui import bp
 from kiosk.lookups import current_hall, window_or_404
 from kiosk.mobile.touchscreen import mobile_qr_for
 from kiosk.ratings.levels import levels_for_scale
 from kiosk.ratings.service import current_reasons, record_rating
+from kiosk.touch import bp
 
 
 @bp.get("/<code>")
@@ -17,7 +17,7 @@ def screen(code: str):
     hall = current_hall()
     template = current_reasons()
     return render_template(
-        "kiosk/window.html",
+        "touch/screen.html",
         window=window,
         hall=hall,
         levels=levels_for_scale(window.scale),

@@ -6,12 +6,12 @@ from flask_wtf.csrf import generate_csrf
 
 from kiosk.admin.photos import photo_path
 from kiosk.extensions import db
-from kiosk.kiosk_ui import bp
 from kiosk.lookups import window_or_404
 from kiosk.models import Window
 from kiosk.staffing.errors import StaffingError
 from kiosk.staffing.pins import check_pin
 from kiosk.staffing.service import touch_action
+from kiosk.touch import bp
 
 ACTIONS = ("sign_in", "sign_out", "pause", "resume")
 
@@ -22,7 +22,7 @@ def clerk_state(window: Window) -> dict:
     return {
         "staff": {
             "name": staff.name, "staff_no": staff.staff_no,
-            "photo_url": url_for("kiosk_ui.clerk_photo", code=window.code, v=staff.photo)
+            "photo_url": url_for("touch.clerk_photo", code=window.code, v=staff.photo)
             if staff.photo else None,
         } if staff else None,
         "paused": window.paused,

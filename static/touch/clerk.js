@@ -1,5 +1,5 @@
 // Clerk panel on the window touchscreen: sign in / pause / resume / sign out with 工号 + PIN.
-// Kept apart from kiosk.js: it only talks to /w/<code>/clerk and never touches the rating screens.
+// Kept apart from touch.js: it only talks to /touch/<code>/clerk and never touches the rating screens.
 (function () {
   "use strict";
   const panel = document.getElementById("clerk-panel");

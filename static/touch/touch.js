@@ -22,7 +22,7 @@
     for (const s of screens) $("screen-" + s).hidden = s !== name;
     $("global-error").textContent = "";
     armIdleTimer();
-    document.dispatchEvent(new CustomEvent("kiosk:screen", { detail: { screen: name } }));  // a11y.js, voice.js
+    document.dispatchEvent(new CustomEvent("touch:screen", { detail: { screen: name } }));  // a11y.js, voice.js
   }
 
   function armIdleTimer() {

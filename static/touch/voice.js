@@ -53,14 +53,14 @@
   }
 
   let screen = "idle";
-  document.addEventListener("kiosk:screen", (event) => {
+  document.addEventListener("touch:screen", (event) => {
     const previous = screen;
     screen = event.detail.screen;
     if (screen === "rate" && previous !== "reasons") { stop(); say("invite", aids.dataset.sayInvite); }
     if (screen === "thanks") say("thanks", aids.dataset.sayThanks);
     if (screen === "idle") stop();
   });
-  document.addEventListener("kiosk:more-time", () => say("more-time", aids.dataset.sayMoreTime));
+  document.addEventListener("touch:more-time", () => say("more-time", aids.dataset.sayMoreTime));
   document.querySelectorAll(".level").forEach((btn) => btn.addEventListener("click", () => {
     stop();
     const name = btn.querySelector(".level-name");
