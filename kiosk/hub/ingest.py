@@ -17,7 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from kiosk.extensions import db
 from kiosk.hub import keys
 from kiosk.hub.validate import Rejected, event_row, rating_row, record_id
-from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent, OutboxEntry
+from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent
+from kiosk.sync.queue import queue_outbox
 from kiosk.sync.sealing import SealError, derive_key, seal, unseal
 
 RATING_COLUMNS = ("id", "origin_hall", "sender_hall", "rated_at", "level", "channel",
@@ -150,14 +151,10 @@ def _ratings_with_events(conn, stored_ratings: set[str]) -> set[str]:
 
 def _forward(conn, ratings: list[dict], events: list[dict], stored: set[str], now) -> None:
     """A hub with an upstream of its own feeds its outbox in the same transaction."""
-    rows = [
-        {"kind": kind, "record_id": row["id"], "payload": {**row["record"],
-         "origin_hall": row["origin_hall"]}, "created_at": now, "attempts": 0, "dead": False}
-        for kind, group in (("rating", ratings), ("rating_event", events))
-        for row in group if row["id"] in stored
-    ]
-    if rows:
-        conn.execute(sa.insert(OutboxEntry), rows)
+    queue_outbox(conn, *(
+        {**row["record"], "origin_hall": row["origin_hall"]}
+        for group in (ratings, events) for row in group if row["id"] in stored
+    ), created_at=now)
 
 
 def _note_batch(conn, hall: HubHall, batch: dict, outcome: Outcome, count: int, now) -> None:

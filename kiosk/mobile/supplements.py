@@ -12,13 +12,14 @@ from uuid6 import uuid7
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
 from kiosk.mobile.photos import CleanPhoto, remove_photos, write_photos
-from kiosk.models import OutboxEntry, Rating
+from kiosk.models import Rating
 from kiosk.models.base import utcnow
 from kiosk.models.mobile import RatingPhoto, RatingSupplement
 from kiosk.ratings.errors import AlreadyRated, RatingError
-from kiosk.ratings.record import SCHEMA
+from kiosk.ratings.record import rating_event_record
 from kiosk.ratings.service import COMMENT_MAX
-from kiosk.timeutil import iso_utc, to_local, to_utc
+from kiosk.sync.queue import queue_outbox
+from kiosk.timeutil import to_local, to_utc
 from kiosk.workdays import workday_deadline
 
 SUPPLEMENT_WORKDAYS = 5
@@ -62,14 +63,11 @@ def _photo_rows(rating_id, supplement_id, photos: list[CleanPhoto], paths: list[
     ]
 
 
-def _event(rating_id, event: str, at: datetime, **facts) -> dict:
+def _event(rating_id, event: str, at: datetime, note: str = "", **facts) -> dict:
     """A kind="rating_event" record (docs/sync-api.md) for the mobile channel's events.
     Photos go upstream as fingerprints; the files stay in the hall."""
-    return {
-        "schema": SCHEMA, "kind": "rating_event", "id": str(uuid7()),
-        "rating_id": str(rating_id), "event": event, "status": None, "due_at": None,
-        "at": iso_utc(at), "note": "", **facts,
-    }
+    return rating_event_record(event_id=uuid7(), rating_id=rating_id, event=event, at=at,
+                               note=note, facts=facts)
 
 
 def _photo_facts(photos: list[CleanPhoto]) -> list[dict]:
@@ -98,10 +96,8 @@ def attach_photos(instance_path: str, rating_id, photos: list[CleanPhoto],
 
     def write(conn, paths):
         conn.execute(sa.insert(RatingPhoto), _photo_rows(rating_id, None, photos, paths, now))
-        payload = _event(rating_id, "photos", now, photos=_photo_facts(photos))
-        conn.execute(sa.insert(OutboxEntry).values(
-            kind="rating_event", record_id=payload["id"], payload=payload, created_at=now,
-            attempts=0, dead=False))
+        queue_outbox(conn, _event(rating_id, "photos", now, photos=_photo_facts(photos)),
+                     created_at=now)
 
     _store(instance_path, rating_id, photos, write)
 
@@ -130,11 +126,9 @@ def add_supplement(instance_path: str, rating: Rating, comment: str, photos: lis
         if photos:
             conn.execute(sa.insert(RatingPhoto),
                          _photo_rows(rating.id, supplement_id, photos, paths, now))
-        payload = _event(rating.id, "supplement", now, note=comment, assess_number=2,
-                         supplement_id=str(supplement_id), photos=_photo_facts(photos))
-        conn.execute(sa.insert(OutboxEntry).values(
-            kind="rating_event", record_id=payload["id"], payload=payload, created_at=now,
-            attempts=0, dead=False))
+        queue_outbox(conn, _event(rating.id, "supplement", now, note=comment, assess_number=2,
+                                  supplement_id=str(supplement_id),
+                                  photos=_photo_facts(photos)), created_at=now)
 
     try:
         _store(instance_path, rating.id, photos, write)

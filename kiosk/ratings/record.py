@@ -84,9 +84,11 @@ def rating_event_record(
     status: str | None = None,
     due_at: datetime | None = None,
     note: str = "",
+    facts: dict | None = None,
 ) -> dict:
     """A later event on a rating. `event_id` is a fresh uuid7: the hub de-duplicates by it and
-    applies events in `at` order, so a late or repeated event never rolls a status back."""
+    applies events in `at` order, so a late or repeated event never rolls a status back.
+    `facts` are the event's own extra fields (a supplement's photos, its assess_number)."""
     if event not in EVENT_TYPES:
         raise ValueError(f"unknown event {event}")
     if event == "case_status" and status not in CASE_STATUSES:
@@ -101,6 +103,7 @@ def rating_event_record(
         "due_at": iso_utc(due_at),
         "at": iso_utc(at),
         "note": note,
+        **(facts or {}),
     }
 
 

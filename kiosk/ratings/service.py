@@ -35,6 +35,7 @@ from kiosk.ratings.facts import HallFacts, StoredRating
 from kiosk.ratings.levels import LEVEL_NAMES, is_bad, levels_for_scale
 from kiosk.ratings.record import rating_record
 from kiosk.ratings.statements import Statement
+from kiosk.sync.queue import queue_outbox
 
 COMMENT_MAX = 500
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
@@ -104,11 +105,6 @@ _INSERT_RATING = Statement(
     f"VALUES ({', '.join(':' + c for c in _RATING_COLUMNS)})",
     id=sa.Uuid(), reasons=sa.JSON(), rated_at=sa.DateTime(), created_at=sa.DateTime(),
     uninvited=sa.Boolean(), is_default=sa.Boolean(), excluded=sa.Boolean(),
-)
-_INSERT_OUTBOX = Statement(
-    "INSERT INTO outbox (kind, record_id, payload, created_at, attempts, dead) "
-    "VALUES ('rating', :record_id, :payload, :created_at, 0, :dead)",
-    payload=sa.JSON(), created_at=sa.DateTime(), dead=sa.Boolean(),
 )
 
 
@@ -214,10 +210,7 @@ def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
         "created_at": now, "uninvited": stored.uninvited, "is_default": stored.is_default,
         "excluded": False, "query_code": stored.query_code, "source_ref": stored.source_ref,
     })
-    _INSERT_OUTBOX.run(conn, {
-        "record_id": str(stored.id), "payload": rating_record(stored, HallFacts(*hall)),
-        "created_at": now, "dead": False,
-    })
+    queue_outbox(conn, rating_record(stored, HallFacts(*hall)), created_at=now)
     # Rollups for the statistics, and the 差评 case (登记) in this same commit; the case's
     # event follows the rating in the outbox, so upstream gets the rating first.
     open_case_for(conn, stored, now, window_id=window_id, staff_id=staff_id,

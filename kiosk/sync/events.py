@@ -2,12 +2,11 @@
 upstream in the caller's own transaction, next to the change it describes."""
 from datetime import datetime
 
-import sqlalchemy as sa
 from uuid6 import uuid7
 
-from kiosk.models import OutboxEntry
 from kiosk.models.base import utcnow
 from kiosk.ratings.record import rating_event_record
+from kiosk.sync.queue import queue_outbox
 
 
 def queue_rating_event(conn_or_session, rating_id, event: str, *, status: str | None = None,
@@ -18,7 +17,5 @@ def queue_rating_event(conn_or_session, rating_id, event: str, *, status: str | 
     event_id = uuid7()
     payload = rating_event_record(event_id=event_id, rating_id=rating_id, event=event, at=at,
                                   status=status, due_at=due_at, note=note)
-    conn_or_session.execute(sa.insert(OutboxEntry).values(
-        kind="rating_event", record_id=str(event_id), payload=payload, created_at=at,
-        attempts=0, dead=False))
+    queue_outbox(conn_or_session, payload, created_at=at)
     return str(event_id)
