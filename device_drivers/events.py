@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 DELIVERY_EXACTLY_ONCE = "exactly-once"
 DELIVERY_AT_MOST_ONCE = "at-most-once"
+# A clerk's caller keypad key (SLZ-68 呼叫器); the other types are EVP/1's (evp.EVENT_*).
+EVENT_CALLER_KEY = 10
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,12 +24,17 @@ import serial
 
 from . import slz68_codec as codec
 from .errors import PortLost
-from .events import DELIVERY_AT_MOST_ONCE, DeviceEvent, DeviceHealth, utc_from_timestamp
+from .events import (
+    DELIVERY_AT_MOST_ONCE,
+    EVENT_CALLER_KEY,
+    DeviceEvent,
+    DeviceHealth,
+    utc_from_timestamp,
+)
 from .transport import open_port
 
 READ_TIMEOUT_S = 0.05
 EVENT_PRESS = 2  # same number as EVP/1's "key pressed while not invited": the host decides
-EVENT_CALLER_KEY = 10
 PROTOCOL = "slz68"
 
 
@@ -49,6 +54,8 @@ class Slz68Driver:
         self.repeats_dropped = 0
         self.ignored_frames = 0
         self._last_id = 0
+        self._last_event: dict[int, DeviceEvent] = {}  # address -> its latest press
+        self._acked: dict[int, int] = {}  # address -> event id of its last acknowledged press
         # Configured addresses (callers and evaluators); frames from others are ignored.
         self.addresses = set(addresses)
         self._health = {a: DeviceHealth(protocol=PROTOCOL, address=a, delivery=self.delivery,
@@ -84,7 +91,9 @@ class Slz68Driver:
         return events
 
     def ack(self, event: DeviceEvent) -> None:
-        """Frames are acknowledged on receipt (the device repeats otherwise); nothing later."""
+        """Acknowledges a press (or a caller key) whose outcome is committed."""
+        self._acked[event.address] = event.event_id
+        self._write(self._ack_frame(event.address))
 
     def set_state(self, address: int, state: int, timeout_s: int = 0) -> None:
         """The evaluator has no state command on this bus; the invitation lives in the host."""
@@ -113,30 +122,40 @@ class Slz68Driver:
             self.ignored_frames += 1  # our own echo, a host frame, or a foreign device
             return None
         evaluator = codec.is_evaluator(address)
-        if evaluator and (frame.func != codec.FUNC_PRESS or frame.value not in codec.GRADE_LEVELS):
+        if evaluator and (frame.func != codec.FUNC_PRESS or frame.value not in codec.GRADE_NAMES):
             self.ignored_frames += 1
             return None
         if not evaluator and frame.value not in codec.CALLER_KEY_NAMES:
             self.ignored_frames += 1
             return None
-        # Acknowledge first, repeats too: an unacknowledged device keeps repeating.
-        self._write(codec.evaluator_ack(address) if evaluator else codec.caller_ack(address))
         now = self.clock()
         health = self._health.setdefault(address, DeviceHealth(
             protocol=PROTOCOL, address=address, delivery=self.delivery))
         health.online, health.last_seen = True, utc_from_timestamp(now)
         if self.repeats.is_repeat(frame, self.monotonic()):
             self.repeats_dropped += 1
-            return None
+            earlier = self._last_event.get(address)
+            if earlier is None:
+                return None
+            if self._acked.get(address) == earlier.event_id:
+                self._write(self._ack_frame(address))  # our acknowledgement went unheard
+                return None
+            return earlier  # not stored yet (its commit failed): hand it up again
         self._last_id = max(self._last_id + 1, int(now * 1000))
         when = utc_from_timestamp(now)
-        return DeviceEvent(
+        event = DeviceEvent(
             protocol=PROTOCOL, address=address, device_serial=self.device_serial(address),
             event_id=self._last_id,
             type=EVENT_PRESS if evaluator else EVENT_CALLER_KEY,
-            key=codec.GRADE_LEVELS[frame.value] if evaluator else frame.value,
+            key=frame.value,
             event_time=when, raw=frame.raw, received_at=when,
             received_monotonic=time.perf_counter())
+        self._last_event[address] = event
+        return event
+
+    @staticmethod
+    def _ack_frame(address: int) -> bytes:
+        return codec.evaluator_ack(address) if codec.is_evaluator(address) else codec.caller_ack(address)
 
 
 def _register() -> None:

@@ -21,9 +21,9 @@ FUNC_CALLER_SIM = 0x10  # what our simulator's callers send (the host must not i
 
 EVALUATOR_BASE = 0x80  # evaluators are 0x81–0xFF, evaluator number = address − 0x80
 
-# Evaluator grades: four keys, so there is no 非常不满意; 一般 is taken as 基本满意.
+# Evaluator grades, handed up as the press's key; the hall maps them to its levels
+# (kiosk/ratings/levels.py level_for_key, as for every protocol's keys).
 GRADE_NAMES = {0x00: "不满意", 0x01: "一般", 0x02: "满意", 0x03: "非常满意"}
-GRADE_LEVELS = {0x00: 4, 0x01: 3, 0x02: 2, 0x03: 1}  # → internal level (1 非常满意)
 DEVICE_KEYS = 4
 
 # Caller keys (byte 7 of a caller frame).

@@ -20,6 +20,15 @@ if [ ! -f "$inst/hall.db" ]; then
 fi
 $FLASK devices demo-setup --port "$link"
 count=$($FLASK windows list | wc -l)
+# Window A02 is also wired the queue-system way: an SLZ-68 bus with its caller (address 1)
+# and four-key evaluator (0x81 = 129), driven by the same listener; 请评价 on the caller
+# invites, a press rates.
+slz_link="$inst/slz68.tty"
+slz_control="$inst/slz68.sock"
+if ! $FLASK devices list | grep -qF "$slz_link#129"; then
+  $FLASK devices add --protocol slz68 --window A02 --port "$slz_link" --caller 1 \
+    --evaluator 0x81 --timeout 30
+fi
 
 children=()
 cleanup() {
@@ -29,27 +38,19 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-rm -f "$control"
+rm -f "$control" "$slz_control"
 .venv/bin/python -m device_drivers.simulator serve --pty-link "$link" --devices "1-$count" \
   --control "$control" > "$logs/simulator.log" 2>&1 &
 children+=($!)
 for _ in $(seq 1 50); do [ -S "$control" ] && break; sleep 0.1; done
 [ -S "$control" ] || { echo "simulator did not start, see $logs/simulator.log" >&2; exit 1; }
 
-$FLASK devices listen > "$logs/devices.log" 2>&1 &
-children+=($!)
-
-# Window A02 is also wired the queue-system way: an SLZ-68 bus with its caller (address 1)
-# and four-key evaluator (0x81 = 129); 请评价 on the caller invites, a press rates.
-slz_link="$inst/slz68.tty"
-slz_control="$inst/slz68.sock"
-rm -f "$slz_control"
 .venv/bin/python -m device_drivers.simulator serve --protocol slz68 --callers 1 --evaluators 129 \
   --pty-link "$slz_link" --control "$slz_control" > "$logs/slz68-simulator.log" 2>&1 &
 children+=($!)
 for _ in $(seq 1 50); do [ -S "$slz_control" ] && break; sleep 0.1; done
-.venv/bin/python -m kiosk.slz68_windows --port "$slz_link" --window A02:1:0x81:30 \
-  > "$logs/slz68.log" 2>&1 &
+
+$FLASK devices listen > "$logs/devices.log" 2>&1 &
 children+=($!)
 
 echo "Simulated evaluators: $count on $link (device N = window N in code order)"
@@ -61,5 +62,5 @@ echo "Device health:     $FLASK devices list"
 echo "SLZ-68 at A02: caller 请评价, then a press on its evaluator (keys 0-3 = 不满意…非常满意):"
 echo "  .venv/bin/python -m device_drivers.simulator caller-key --control $slz_control --device 1 --key 0x0B"
 echo "  .venv/bin/python -m device_drivers.simulator press --control $slz_control --device 129 --key 3"
-echo "Logs: $logs/simulator.log, $logs/devices.log, $logs/slz68.log"
+echo "Logs: $logs/simulator.log, $logs/slz68-simulator.log, $logs/devices.log (both buses)"
 wait

@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -23,9 +24,9 @@ from device_drivers.errors import DeviceTimeout, FrameError, NakError, PortLost
 from device_drivers.events import DeviceEvent, DeviceHealth
 from device_drivers.registry import open_driver
 from kiosk.devices.config import BusConfig
-from kiosk.devices.desired import DeviceState, needs_sending
+from kiosk.devices.desired import DeviceState, needs_sending, thanks_for
 from kiosk.devices.offers import OfferBook
-from kiosk.devices.recorder import POWER_ON, EventRecorder
+from kiosk.devices.recorder import ALREADY_RATED, POWER_ON, RATED, EventRecorder
 
 log = logging.getLogger("kiosk.devices")
 
@@ -53,6 +54,8 @@ class BusWorker:
         self.backoff = backoff or Backoff()
         self.driver_options = driver_options or {}
         self.by_address = {d.address: d for d in bus.devices}
+        self.by_caller = {d.caller_address: d for d in bus.devices if d.caller_address}
+        self.by_window = {d.window_id: d for d in bus.devices if d.window_id is not None}
         self.offers = OfferBook()
         self.recorder = EventRecorder(self.offers)
         self.crash_after_commit = os.environ.get(CRASH_AFTER_COMMIT_ENV)
@@ -60,6 +63,8 @@ class BusWorker:
         self._desired: dict[int, DeviceState] = {}  # written by the window-states thread
         self._applied: dict[int, DeviceState] = {}  # bus thread only
         self._retry_at: dict[int, float] = {}
+        self._stale: dict[int, DeviceState] = {}  # INVITEs found answered: wait for a new state
+        self._answered: deque[int] = deque(maxlen=64)  # invitations rated through this bus
         self._failed_until: dict[tuple[str, int], float] = {}
         self._health: dict[int, DeviceHealth] = {}
         self._was_online: dict[int, bool] = {}
@@ -116,6 +121,7 @@ class BusWorker:
         while not self.stop.is_set():
             self.last_loop = time.monotonic()
             driver.poll_cycle(lambda event: self._on_event(driver, event))
+            self.recorder.close_expired_offers(self.by_window)
             self._copy_health(driver)
             self._send_states(driver)
             if not self.by_address:
@@ -130,7 +136,7 @@ class BusWorker:
 
     # ------------------------------------------------------------ press -> commit -> ACK
     def _on_event(self, driver, event: DeviceEvent) -> None:
-        binding = self.by_address.get(event.address)
+        binding = self.by_address.get(event.address) or self.by_caller.get(event.address)
         if binding is None:
             return  # not configured: leave it queued in the device, unacknowledged
         key = event.dedup_key
@@ -138,7 +144,7 @@ class BusWorker:
             return  # failed a moment ago: do not hammer the database on every poll
         keys = self._health.get(event.address).keys if event.address in self._health else None
         try:
-            outcome = self.recorder.record(binding, event, keys)
+            recorded = self.recorder.record(binding, event, keys)
         except Exception:  # database trouble: no ACK, the device sends the event again
             if key not in self._failed_until:
                 log.exception("event %s:%s not stored; it stays queued in the device",
@@ -146,6 +152,7 @@ class BusWorker:
             self._failed_until[key] = time.monotonic() + STORE_RETRY_S
             return
         self._failed_until.pop(key, None)
+        outcome = recorded.outcome
         if self.crash_after_commit in ("1", outcome):
             os._exit(CRASH_EXIT_CODE)
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
@@ -156,6 +163,13 @@ class BusWorker:
                      event.device_serial, event.event_id, exc)
         if outcome == POWER_ON:
             self._applied.pop(event.address, None)  # the device woke up in IDLE
+        if recorded.invitation_id is not None and outcome in (RATED, ALREADY_RATED):
+            self._answered.append(recorded.invitation_id)
+            applied = self._applied.get(event.address)
+            if applied is not None and applied.invitation_id == recorded.invitation_id:
+                # The press came before the device lit up for this case: darken it now
+                # rather than at the next state round.
+                self._applied.pop(event.address, None)
 
     # ------------------------------------------------------------ health and states
     def _copy_health(self, driver) -> None:
@@ -175,8 +189,16 @@ class BusWorker:
             health = self._health.get(address)
             if health is None or not health.online or self._retry_at.get(address, 0) > now:
                 continue
+            if wanted.state == evp.STATE_INVITE and wanted.invitation_id in self._answered:
+                wanted = thanks_for(wanted)  # computed before this bus stored the press
             applied = self._applied.get(address)
-            if not needs_sending(wanted, applied):
+            if not needs_sending(wanted, applied) or self._stale.get(address) is wanted:
+                continue
+            if wanted.state == evp.STATE_INVITE and not self.recorder.still_offered(
+                    wanted.invitation_id):
+                # Computed before the touchscreen (or QR page) rated it: never light the
+                # keys for a rated case; the next state comes within one round.
+                self._stale[address] = wanted
                 continue
             try:
                 self._send_state(driver, address, wanted, applied)

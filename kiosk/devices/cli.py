@@ -10,10 +10,17 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from device_drivers.registry import get_factory
+from kiosk.devices.caller_offers import DEFAULT_TIMEOUT_S
 from kiosk.devices.config import LISTENED_PROTOCOLS
+from kiosk.devices.manage import (
+    DeviceConfigError,
+    DeviceSpec,
+    add_device,
+    parse_address,
+    remove_device,
+)
 from kiosk.extensions import db
 from kiosk.models import Device, Window
-from kiosk.models.audit import audit
 
 devices_cli = AppGroup("devices", help="Counter evaluators (评价器) and the device listener.")
 
@@ -30,17 +37,14 @@ def delivery_of(protocol: str) -> str:
     return getattr(driver_class, "delivery", "?")
 
 
-def add_device(window: Window, protocol: str, port: str, address: int, baud: int) -> Device:
-    if db.session.scalars(sa.select(Device).where(Device.port == port,
-                                                  Device.address == address)).first():
-        raise click.ClickException(f"{port} address {address} is already configured")
-    device = Device(window_id=window.id, protocol=protocol, port=port, address=address,
-                    baud=baud)
-    db.session.add(device)
-    audit("cli", "create", "device", f"{port}#{address}",
-          after={"window": window.code, "protocol": protocol, "port": port,
-                 "address": address, "baud": baud})
-    return device
+class AddressParam(click.ParamType):
+    name = "address"
+
+    def convert(self, value, param, ctx):
+        try:
+            return parse_address(value)
+        except DeviceConfigError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @devices_cli.command("add")
@@ -48,18 +52,47 @@ def add_device(window: Window, protocol: str, port: str, address: int, baud: int
 @click.option("--port", required=True, help="serial path (/dev/ttyUSB0, a pty link) or URL")
 @click.option("--protocol", type=click.Choice(LISTENED_PROTOCOLS), default="evp",
               show_default=True)
-@click.option("--address", type=click.IntRange(1, 247), default=1, show_default=True)
+@click.option("--address", type=AddressParam(), default=None,
+              help="EVP/1 DIP-switch address 1-247 (default 1)")
+@click.option("--evaluator", type=AddressParam(), default=None,
+              help="SLZ-68: the evaluator's address, 0x81-0xFF")
+@click.option("--caller", type=AddressParam(), default=None,
+              help="SLZ-68: the clerk's caller address, 0x01-0x7F")
+@click.option("--timeout", "timeout_s", type=int, default=None,
+              help=f"SLZ-68: seconds a 请评价 waits for a press (default {DEFAULT_TIMEOUT_S})")
 @click.option("--baud", type=click.Choice(["9600", "19200", "115200"]), default="9600",
               show_default=True)
-def devices_add(window_code: str, port: str, protocol: str, address: int, baud: str) -> None:
-    """Configure an evaluator at a window (restart the listener to pick it up)."""
-    window = db.session.scalars(sa.select(Window).where(Window.code == window_code)).first()
-    if window is None:
-        raise click.ClickException(f"no window {window_code}")
-    add_device(window, protocol, port, address, int(baud))
+def devices_add(window_code: str, port: str, protocol: str, address: int | None,
+                evaluator: int | None, caller: int | None, timeout_s: int | None,
+                baud: str) -> None:
+    """Configure a device at a window; a running listener picks it up within seconds."""
+    if protocol == "slz68" and evaluator is None:
+        raise click.ClickException("SLZ-68 needs --evaluator and --caller")
+    spec = DeviceSpec(window_code, protocol, port,
+                      address=evaluator if protocol == "slz68" else (address or 1),
+                      baud=int(baud), caller=caller, timeout_s=timeout_s)
+    try:
+        add_device(spec, "cli")
+    except DeviceConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"{protocol} device {port}#{address} added at {window_code} "
+    wiring = f" caller {caller:#04x}" if caller is not None else ""
+    click.echo(f"{protocol} device {port}#{spec.address}{wiring} added at {window_code} "
                f"(delivery: {delivery_of(protocol)})")
+
+
+@devices_cli.command("remove")
+@click.option("--port", required=True)
+@click.option("--address", type=AddressParam(), required=True)
+def devices_remove(port: str, address: int) -> None:
+    """Remove a device; a running listener lets go of it within seconds."""
+    device = db.session.scalars(sa.select(Device).where(Device.port == port,
+                                                        Device.address == address)).first()
+    if device is None:
+        raise click.ClickException(f"no device {port}#{address}")
+    remove_device(device, "cli")
+    db.session.commit()
+    click.echo(f"device {port}#{address} removed")
 
 
 @devices_cli.command("list")
@@ -103,6 +136,6 @@ def devices_demo_setup(port: str | None) -> None:
         if address in existing:
             existing[address].window_id = window.id
             continue
-        add_device(window, "evp", port, address, 9600)
+        add_device(DeviceSpec(window.code, "evp", port, address), "cli")
     db.session.commit()
     click.echo(f"{len(windows)} demo evaluators on {port}, addresses 1-{len(windows)}")

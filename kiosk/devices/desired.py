@@ -16,6 +16,7 @@ from device_drivers import evp
 THANKS_SECONDS = 3.0  # as long as the device's own thank-you light
 TEXT_MAX_BYTES = 48  # SET_TEXT limit (datasheet)
 MAX_TIMEOUT_S = 255  # SET_STATE timeout is a u8
+THANKS_TEXT = "感谢您的评价"
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,13 @@ def desired_state(window: WindowView, offer: Offer | None, last_rated_at: dateti
         return DeviceState(evp.STATE_INVITE, timeout_s=max(1, min(MAX_TIMEOUT_S, left)),
                            invitation_id=offer.invitation_id, lines=(text, "请您对我的服务作出评价"))
     if last_rated_at is not None and now - last_rated_at < timedelta(seconds=THANKS_SECONDS):
-        return DeviceState(evp.STATE_THANKS, lines=(idle_text[0], "感谢您的评价"))
+        return DeviceState(evp.STATE_THANKS, lines=(idle_text[0], THANKS_TEXT))
     return DeviceState(evp.STATE_IDLE, lines=idle_text)
+
+
+def thanks_for(invite: DeviceState) -> DeviceState:
+    """What a device shows instead of an INVITE whose case was rated meanwhile."""
+    return DeviceState(evp.STATE_THANKS, lines=(invite.lines[0], THANKS_TEXT))
 
 
 def needs_sending(wanted: DeviceState, applied: DeviceState | None) -> bool:

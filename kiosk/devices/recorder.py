@@ -7,19 +7,23 @@ device re-sent it because our ACK never arrived). Nothing is dropped silently.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from device_drivers import evp
-from device_drivers.events import DeviceEvent
+from device_drivers import evp, slz68_codec
+from device_drivers.events import EVENT_CALLER_KEY, DeviceEvent
 from kiosk.db_setup import write_transaction
+from kiosk.devices.caller_offers import DEFAULT_TIMEOUT_S, CallerOffers
 from kiosk.devices.config import DeviceBinding
 from kiosk.devices.offers import OfferBook
 from kiosk.extensions import db
 from kiosk.models import DeviceLog, Invitation, Rating
+from kiosk.models.base import utcnow
 from kiosk.ratings.errors import AlreadyRated, RatingError
+from kiosk.ratings.facts import DeviceIdentity
 from kiosk.ratings.levels import level_for_key
 from kiosk.ratings.service import record_rating
 
@@ -36,6 +40,9 @@ NO_WINDOW = "no_window"
 COVER = "cover"
 POWER_ON = "power_on"
 UNKNOWN_EVENT = "unknown_event"
+OFFERED = "offered"  # a caller's 请评价 opened an offer (kept in memory, nothing to store)
+CALLER_KEY = "caller_key"  # any other caller key: nothing for the rating terminal
+UNRATED = "unrated"  # an offer timed out without a press (未评价)
 LOGGED_TYPES = {evp.EVENT_COVER: COVER, evp.EVENT_POWER_ON: POWER_ON}
 
 
@@ -48,37 +55,87 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None)
 
 
-class EventRecorder:
-    def __init__(self, offers: OfferBook) -> None:
-        self.offers = offers
+@dataclass(frozen=True)
+class Recorded:
+    outcome: str
+    invitation_id: int | None = None  # the invitation the press answered, if any
 
-    def record(self, binding: DeviceBinding, event: DeviceEvent, keys: int | None) -> str:
+
+class EventRecorder:
+    def __init__(self, offers: OfferBook, caller_offers: CallerOffers | None = None) -> None:
+        self.offers = offers
+        self.caller_offers = caller_offers or CallerOffers()
+
+    def record(self, binding: DeviceBinding, event: DeviceEvent, keys: int | None) -> Recorded:
         """Commits the event's outcome and returns it; raises only if nothing was stored."""
+        if event.type == EVENT_CALLER_KEY:
+            return Recorded(self._caller_key(binding, event))
         ref = source_ref_for(event)
         if self._seen(ref):
-            return DUPLICATE
+            return Recorded(DUPLICATE)
         if event.type in LOGGED_TYPES:
-            return self._log(binding, event, ref, LOGGED_TYPES[event.type])
+            return Recorded(self._log(binding, event, ref, LOGGED_TYPES[event.type]))
         if event.type not in (evp.EVENT_INVITED_KEY, evp.EVENT_UNINVITED_KEY):
-            return self._log(binding, event, ref, UNKNOWN_EVENT)
+            return Recorded(self._log(binding, event, ref, UNKNOWN_EVENT))
         if binding.window_code is None:
-            return self._log(binding, event, ref, NO_WINDOW)
+            return Recorded(self._log(binding, event, ref, NO_WINDOW))
         try:
             level = level_for_key(event.key, keys or 5)
         except ValueError:
-            return self._log(binding, event, ref, BAD_KEY, keys=keys)
-        invitation_id = None
-        if event.type == evp.EVENT_INVITED_KEY:
-            invitation_id = self._invitation_for(binding.window_id, naive_utc(event.event_time))
-        return self._rate(binding, event, ref, level, invitation_id)
+            return Recorded(self._log(binding, event, ref, BAD_KEY, keys=keys))
+        caller_offer = self.caller_offers.take(binding.window_id)
+        if caller_offer is not None:
+            invitation_id = caller_offer.invitation_id
+        else:
+            invitation_id = self._invitation_for(binding.window_id, naive_utc(event.event_time),
+                                                 shown=event.type == evp.EVENT_INVITED_KEY)
+        device = DeviceIdentity(event.device_serial, event.address, keys)
+        return Recorded(self._rate(binding, event, ref, level, invitation_id, device),
+                        invitation_id)
+
+    # ------------------------------------------------------------ caller keypads (SLZ-68)
+    def _caller_key(self, binding: DeviceBinding, event: DeviceEvent) -> str:
+        """请评价 opens an offer at the window: its newest pending case, else a standalone one
+        (an evaluator press then rates the window, uninvited)."""
+        if event.key != slz68_codec.KEY_ASK_RATING or binding.window_id is None:
+            return CALLER_KEY
+        invitation = db.session.execute(
+            sa.select(Invitation.id, Invitation.case_no)
+            .where(Invitation.window_id == binding.window_id, Invitation.status == "pending",
+                   sa.or_(Invitation.expires_at.is_(None), Invitation.expires_at >= utcnow()))
+            .order_by(Invitation.invited_at.desc()).limit(1)).first()
+        db.session.commit()
+        self.caller_offers.open(
+            binding.window_id, invitation.id if invitation else None,
+            invitation.case_no if invitation else None,
+            binding.offer_timeout_s or DEFAULT_TIMEOUT_S)
+        log.info("caller %s (%s): 请评价, %s", event.address, binding.window_code,
+                 f"case {invitation.case_no}" if invitation else "no case: standalone offer")
+        return OFFERED
+
+    def close_expired_offers(self, bindings: dict[int, DeviceBinding]) -> list[str]:
+        """Offers whose time ran out without a press: one 未评价 row each; the invitation
+        stays pending, so its later link and default rating still apply."""
+        closed = []
+        for window_id, offer in self.caller_offers.expired():
+            binding = bindings.get(window_id)
+            with write_transaction(db.session()):
+                db.session.add(DeviceLog(
+                    device_id=binding.device_id if binding else None, at=utcnow(), kind=UNRATED,
+                    detail={"window": binding.window_code if binding else None,
+                            "invitation_id": offer.invitation_id, "case_no": offer.case_no,
+                            "protocol": "slz68"}))
+                db.session.commit()
+            closed.append(offer.case_no or "")
+        return closed
 
     # ------------------------------------------------------------ ratings
-    def _rate(self, binding, event, ref, level, invitation_id) -> str:
+    def _rate(self, binding, event, ref, level, invitation_id, device) -> str:
         try:
             result = record_rating(
                 window_code=binding.window_code, level=level, channel="evaluator",
                 invitation_id=invitation_id, source_ref=ref,
-                rated_at=naive_utc(event.event_time))
+                rated_at=naive_utc(event.event_time), device=device)
         except AlreadyRated:
             return self._log(binding, event, ref, ALREADY_RATED, invitation_id=invitation_id)
         except RatingError as exc:
@@ -92,19 +149,42 @@ class EventRecorder:
                  f"case {result.rating.case_no}" if invitation_id else "uninvited")
         return RATED
 
-    def _invitation_for(self, window_id: int, event_time: datetime) -> int | None:
-        """The invitation the device showed at the press; after a listener restart, the one
-        the window offered at that time according to the database."""
-        offered = self.offers.invitation_at(window_id, event_time)
-        if offered is not None:
-            return offered
-        found = db.session.scalar(
-            sa.select(Invitation.id)
+    def _invitation_for(self, window_id: int, event_time: datetime, *, shown: bool) -> int | None:
+        """Which invitation a press answers.
+
+        shown (a key during INVITE): the invitation whose INVITE this process sent last before
+        the press; after a listener restart, the one the window offered at that time.
+        Not shown (a key while the device was dark): the invitation the window offered at the
+        press if it was still open then — the business system created it a moment before the
+        device lit up. One already rated before the press is not offered any more.
+        """
+        if shown:
+            offered = self.offers.invitation_at(window_id, event_time)
+            if offered is not None:
+                return offered
+        row = db.session.execute(
+            sa.select(Invitation.id, Invitation.status, Rating.created_at)
+            .outerjoin(Rating, Rating.invitation_id == Invitation.id)
             .where(Invitation.window_id == window_id, Invitation.invited_at <= event_time,
                    Invitation.screen_until >= event_time)
-            .order_by(Invitation.invited_at.desc()).limit(1))
+            .order_by(Invitation.invited_at.desc()).limit(1)).first()
         db.session.commit()
-        return found
+        if row is None:
+            return None
+        if shown or row.status == "pending" or (
+                row.created_at is not None and row.created_at >= event_time):
+            return row.id
+        return None
+
+    @staticmethod
+    def still_offered(invitation_id: int | None) -> bool:
+        """Is the invitation still waiting for its rating and on screen? Asked on the bus
+        thread just before INVITE goes out, after any press it committed itself."""
+        row = db.session.execute(
+            sa.select(Invitation.status, Invitation.screen_until)
+            .where(Invitation.id == invitation_id)).first()
+        db.session.commit()
+        return row is not None and row.status == "pending" and row.screen_until > utcnow()
 
     # ------------------------------------------------------------ device log
     @staticmethod

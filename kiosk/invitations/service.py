@@ -62,9 +62,11 @@ def _create(window_code, case_no, service_code, staff_no, client) -> InviteResul
     ).first()
     if pending is not None:
         # The clerk pressed 请评价 again: offer the same invitation again, at this window.
+        withdraw_older_offers(window.id, now, keep=pending.id)
         pending.window_id, pending.invited_at, pending.screen_until = window.id, now, screen_until
         db.session.commit()
         return InviteResult(pending, created=False)
+    withdraw_older_offers(window.id, now)
 
     invitation = Invitation(
         case_no=case_no,
@@ -80,6 +82,18 @@ def _create(window_code, case_no, service_code, staff_no, client) -> InviteResul
     db.session.add(invitation)
     db.session.commit()
     return InviteResult(invitation, created=True)
+
+
+def withdraw_older_offers(window_id: int, now: datetime, keep: int | None = None) -> None:
+    """A new invitation at a window takes the screen and the evaluator from any older one
+    still on offer there (its citizen has left). The older case stays pending: its later link
+    and its default rating still apply."""
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.window_id == window_id, Invitation.status == "pending",
+               Invitation.screen_until > now, Invitation.id != (keep or 0))
+        .values(screen_until=now)
+        .execution_options(synchronize_session=False))
 
 
 def rating_deadline(invited_at: datetime) -> datetime | None:

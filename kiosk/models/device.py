@@ -16,6 +16,10 @@ class Device(db.Model):
     port: Mapped[str] = mapped_column(sa.String(200))  # serial path or pyserial URL
     address: Mapped[int] = mapped_column(default=1)
     baud: Mapped[int] = mapped_column(default=9600)
+    # SLZ-68 windows: the clerk's caller keypad that opens an offer for this evaluator, and
+    # how long the offer stays open (seconds).
+    caller_address: Mapped[int | None]
+    offer_timeout_s: Mapped[int | None]
     # Health, written by the device listener.
     serial_no: Mapped[str | None] = mapped_column(sa.String(32))
     firmware: Mapped[str | None] = mapped_column(sa.String(16))

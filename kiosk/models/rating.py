@@ -36,6 +36,11 @@ class Rating(db.Model):
     query_code: Mapped[str | None] = mapped_column(sa.String(24), unique=True)
     # De-duplication of device events, e.g. "evp:<serial>:<event_id>".
     source_ref: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
+    # The counter device that made the rating (evaluator channel): its serial, its bus
+    # address and how many keys it has (a four-key SLZ-68 evaluator has no 非常不满意).
+    device_serial: Mapped[str | None] = mapped_column(sa.String(64))
+    device_address: Mapped[int | None]
+    device_keys: Mapped[int | None]
 
     window = relationship("Window")
     staff = relationship("Staff")

@@ -11,6 +11,15 @@ class HallFacts:
     dept_code: str
 
 
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """The counter device that made a rating: serial, bus address and number of keys."""
+
+    serial: str
+    address: int
+    keys: int | None = None
+
+
 @dataclass
 class StoredRating:
     id: uuid.UUID
@@ -30,3 +39,6 @@ class StoredRating:
     is_default: bool = False
     query_code: str | None = None
     source_ref: str | None = None
+    device_serial: str | None = None
+    evaluator_address: int | None = None  # the device's bus address
+    device_keys: int | None = None

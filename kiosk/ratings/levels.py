@@ -28,10 +28,18 @@ def is_good(level: int) -> bool:
     return level <= 3
 
 
+# A four-key device (SLZ-68 evaluator) reports a GRADE: 3 非常满意, 2 满意, 1 一般, 0 不满意.
+# It has no 非常不满意, and 一般 counts as 基本满意.
+FOUR_KEY_GRADES = {3: 1, 2: 2, 1: 3, 0: 4}
+
+
 def level_for_key(key: int, keys: int) -> int:
-    """Maps an evaluator key to the internal level; a three-key device maps to 满意/基本满意/不满意."""
+    """Maps what a device's key reports to the internal level, for every protocol: five keys
+    1..5 as the levels; three keys 1..3 to 满意/基本满意/不满意; four keys by their grade."""
     if keys == 5 and 1 <= key <= 5:
         return key
     if keys == 3 and 1 <= key <= 3:
         return key + 1
+    if keys == 4 and key in FOUR_KEY_GRADES:
+        return FOUR_KEY_GRADES[key]
     raise ValueError(f"key {key} is not valid on a {keys}-key device")

@@ -71,6 +71,8 @@ def rating_record(rating, hall) -> dict:
         # hall knows them (kiosk/sync/enrich.py), never invented.
         "service_at": iso_utc(getattr(rating, "invited_at", None)),  # the service's time
         "evaluator_address": getattr(rating, "evaluator_address", None),  # bus address
+        "device_serial": getattr(rating, "device_serial", None),
+        "device_keys": getattr(rating, "device_keys", None),  # 4: an SLZ-68 four-key scale
         "rectification_status": RECTIFICATION_DEFAULT,
     }
 

@@ -31,7 +31,7 @@ from kiosk.models import (
 from kiosk.models.base import utcnow
 from kiosk.ratings.committer import committer_for
 from kiosk.ratings.errors import AlreadyRated, NotFound, RatingError
-from kiosk.ratings.facts import HallFacts, StoredRating
+from kiosk.ratings.facts import DeviceIdentity, HallFacts, StoredRating
 from kiosk.ratings.levels import LEVEL_NAMES, is_bad, levels_for_scale
 from kiosk.ratings.record import rating_record
 from kiosk.ratings.statements import Statement
@@ -98,7 +98,8 @@ _CURRENT_REASONS = Statement(
 _RATING_COLUMNS = (
     "id", "level", "scale", "channel", "window_id", "staff_id", "service_id", "invitation_id",
     "case_no", "reasons", "reason_version", "comment", "phone", "rated_at", "created_at",
-    "uninvited", "is_default", "excluded", "query_code", "source_ref",
+    "uninvited", "is_default", "excluded", "query_code", "source_ref", "device_serial",
+    "device_address", "device_keys",
 )
 _INSERT_RATING = Statement(
     f"INSERT INTO rating ({', '.join(_RATING_COLUMNS)}) "
@@ -135,6 +136,7 @@ def record_rating(
     source_ref: str | None = None,
     rated_at: datetime | None = None,
     is_default: bool = False,
+    device: DeviceIdentity | None = None,
 ) -> RecordResult:
     """Validates and stores one rating with its outbox row in a single commit.
 
@@ -152,6 +154,9 @@ def record_rating(
         rated_at=rated_at or now, reasons=reasons, comment=comment, phone=phone,
         is_default=is_default, source_ref=source_ref, uninvited=invitation_id is None,
         query_code=new_query_code() if is_bad(level) or comment else None,
+        device_serial=device.serial if device else None,
+        evaluator_address=device.address if device else None,
+        device_keys=device.keys if device else None,
     )
     if db.session().in_transaction():
         # End the caller's read snapshot: the write runs on the committer's connection, and
@@ -209,6 +214,8 @@ def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
         "comment": stored.comment, "phone": stored.phone, "rated_at": stored.rated_at,
         "created_at": now, "uninvited": stored.uninvited, "is_default": stored.is_default,
         "excluded": False, "query_code": stored.query_code, "source_ref": stored.source_ref,
+        "device_serial": stored.device_serial, "device_address": stored.evaluator_address,
+        "device_keys": stored.device_keys,
     })
     queue_outbox(conn, rating_record(stored, HallFacts(*hall)), created_at=now)
     # Rollups for the statistics, and the 差评 case (登记) in this same commit; the case's
@@ -248,5 +255,6 @@ def _existing_by_source(source_ref: str) -> StoredRating | None:
         rated_at=r.rated_at, case_no=r.case_no, reasons=list(r.reasons or []),
         reason_version=r.reason_version, comment=r.comment, phone=r.phone,
         uninvited=r.uninvited, is_default=r.is_default, query_code=r.query_code,
-        source_ref=r.source_ref,
+        source_ref=r.source_ref, device_serial=r.device_serial,
+        evaluator_address=r.device_address, device_keys=r.device_keys,
     )

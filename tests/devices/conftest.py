@@ -92,7 +92,8 @@ def start_hall(app, tmp_path):
     """start_hall(addresses=(1, 2), sim=None) -> SimHall; device N sits at window N."""
     started: list[SimHall] = []
 
-    def start(addresses=(1, 2), sim: EvpSimBus | None = None) -> SimHall:
+    def start(addresses=(1, 2), sim: EvpSimBus | None = None,
+              state_interval_s: float = 0.05) -> SimHall:
         sim = sim or EvpSimBus(addresses, timing=False)
         transport = PtyTransport(sim, str(tmp_path / "ttyEVP"))
         link = transport.start()
@@ -104,7 +105,8 @@ def start_hall(app, tmp_path):
                 db.session.add(Device(window_id=window.id, protocol="evp", port=link,
                                       address=address))
             db.session.commit()
-        listener = Listener.from_database(app, state_interval_s=0.05, health_interval_s=0.1)
+        listener = Listener.from_database(app, state_interval_s=state_interval_s,
+                                          health_interval_s=0.1)
         hall = SimHall(app, sim, transport, listener.start(), windows)
         started.append(hall)
         return hall

@@ -2,6 +2,7 @@
 import pytest
 
 from device_drivers import slz68_codec as codec
+from kiosk.ratings.levels import level_for_key
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -14,7 +15,7 @@ def test_documented_examples_both_directions():
     assert codec.evaluator_ack(0x83) == ACK_83
     (frame,) = codec.Decoder().feed(PRESS_83_SATISFIED)
     assert (frame.address, frame.func, frame.value, frame.preamble) == (0x83, 0x11, 0x02, True)
-    assert codec.GRADE_NAMES[frame.value] == "满意" and codec.GRADE_LEVELS[frame.value] == 2
+    assert codec.GRADE_NAMES[frame.value] == "满意" and level_for_key(frame.value, codec.DEVICE_KEYS) == 2
     (ack,) = codec.Decoder().feed(ACK_83)
     assert (ack.address, ack.func, ack.data, ack.preamble) == (0x83, 0x01, b"", False)
 
@@ -28,7 +29,9 @@ def test_caller_frames():
 
 
 def test_grades_map_to_the_internal_scale():
-    assert [codec.GRADE_LEVELS[g] for g in (3, 2, 1, 0)] == [1, 2, 3, 4]
+    assert [level_for_key(g, codec.DEVICE_KEYS) for g in (3, 2, 1, 0)] == [1, 2, 3, 4]
+    with pytest.raises(ValueError):
+        level_for_key(4, codec.DEVICE_KEYS)
 
 
 @pytest.mark.parametrize("split", [1, 3, 7])

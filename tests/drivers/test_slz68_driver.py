@@ -4,10 +4,11 @@ import time
 import pytest
 
 from device_drivers import slz68_codec as codec
+from device_drivers.events import EVENT_CALLER_KEY
 from device_drivers.registry import open_driver, protocols
 from device_drivers.simulator import PtyTransport, get_simulator, remove_simulator
 from device_drivers.simulator.slz68_sim import Slz68SimBus
-from device_drivers.slz68 import EVENT_CALLER_KEY, EVENT_PRESS, Slz68Driver
+from device_drivers.slz68 import EVENT_PRESS, Slz68Driver
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -21,10 +22,14 @@ def slz_sim(pty_link):
     transport.close()
 
 
-def collect(driver, seconds):
+def collect(driver, seconds, ack=True):
+    """Events handed up in `seconds`; each acknowledged at once (as after its commit)."""
     out, end = [], time.monotonic() + seconds
     while time.monotonic() < end:
-        out += driver.poll_cycle()
+        for event in driver.poll_cycle():
+            out.append(event)
+            if ack:
+                driver.ack(event)
     return out
 
 
@@ -33,7 +38,7 @@ def test_press_acked_once_and_mapped(slz_sim, pty_link):
     try:
         slz_sim.press(0x81, 0x03)  # 非常满意
         events = collect(driver, 0.8)
-        assert [(e.type, e.key, e.address) for e in events] == [(EVENT_PRESS, 1, 0x81)]
+        assert [(e.type, e.key, e.address) for e in events] == [(EVENT_PRESS, 0x03, 0x81)]
         assert slz_sim.sent[0x81] == 1 and slz_sim.acked[0x81] == 1  # acked: no repeat
         assert events[0].raw == codec.press(0x81, 0x03)
     finally:
@@ -49,6 +54,21 @@ def test_unacknowledged_repeats_are_one_press(slz_sim, pty_link):
         assert slz_sim.sent[0x81] == 6
         assert [(e.type, e.key) for e in events] == [(EVENT_PRESS, 2)]
         assert driver.repeats_dropped == 5
+        assert slz_sim.acked[0x81] == 6  # every repeat is acknowledged again
+    finally:
+        driver.close()
+
+
+def test_no_ack_before_the_commit_and_an_unstored_press_comes_again(slz_sim, pty_link):
+    driver = Slz68Driver.open(pty_link, 9600, [0x01, 0x81])
+    try:
+        slz_sim.press(0x81, 0x01)
+        first = collect(driver, 0.2, ack=False)  # the commit failed: no acknowledgement
+        assert len(first) == 1 and slz_sim.acked.get(0x81) is None
+        again = collect(driver, 0.5)  # the device repeats: the same event is handed up
+        assert [e.event_id for e in again] == [first[0].event_id]
+        later = collect(driver, 0.8)
+        assert later == [] and slz_sim.acked[0x81] == 1 and slz_sim.sent[0x81] == 2
     finally:
         driver.close()
 
@@ -74,7 +94,7 @@ def test_registry_and_url_handler():
         sim = get_simulator("slzsim", "t1")
         sim.press(0x82, 0x00)
         events = collect(driver, 0.3)
-        assert [(e.key, e.device_serial) for e in events] == [(4, "SLZ68@slzsim://t1?callers=2"
+        assert [(e.key, e.device_serial) for e in events] == [(0, "SLZ68@slzsim://t1?callers=2"
                                                               "&evaluators=130&timing=0#82")]
     finally:
         driver.close()

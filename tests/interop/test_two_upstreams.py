@@ -9,13 +9,14 @@ import sqlalchemy as sa
 
 from device_drivers import slz68_codec as codec
 from device_drivers.simulator import get_simulator, remove_simulator
-from device_drivers.slz68 import Slz68Driver
+from kiosk.devices.listener import Listener
+from kiosk.devices.manage import DeviceSpec, add_device
 from kiosk.extensions import db
 from kiosk.invitations.service import create_invitation
-from kiosk.models import HubRating
-from kiosk.slz68_windows import Slz68Windows, WindowWiring
+from kiosk.models import Device, HubRating
 from kiosk.sync import delivery_store as ds
 from kiosk.sync.daemon import build_workers, run_all
+from tests.devices.conftest import wait_for
 from tests.hubkit import HALL_CODE, configure_hall
 from tests.interop.conftest import SERVICE, STAFF, entry_for
 
@@ -23,26 +24,28 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(40)]
 
 
 def rate_on_slz68(app, case_no: str) -> None:
-    """请评价 on the caller, 非常满意 on the window's evaluator, through the real driver."""
+    """请评价 on the caller, 非常满意 on the window's evaluator, through the device listener."""
     name = f"it-{uuid.uuid4().hex[:6]}"
-    driver = Slz68Driver.open(f"slzsim://{name}?callers=1&evaluators=129&timing=0", 9600,
-                              [0x01, 0x81])
-    sim = get_simulator("slzsim", name)
-    flow = Slz68Windows([WindowWiring("A01", 0x01, 0x81, timeout_s=5)])
+    port = f"slzsim://{name}?callers=1&evaluators=129&timing=0"
+    with app.app_context():
+        add_device(DeviceSpec("A01", "slz68", port, 0x81, caller=0x01, timeout_s=5), "test")
+        db.session.commit()
+        create_invitation(window_code="A01", case_no=case_no, service_code=SERVICE,
+                          staff_no=STAFF)
+    listener = Listener.from_database(app, state_interval_s=0.05).start()
     try:
-        with app.app_context():
-            create_invitation(window_code="A01", case_no=case_no, service_code=SERVICE,
-                              staff_no=STAFF)
-            sim.caller_key(0x01, codec.KEY_ASK_RATING)
-            sim.press(0x81, 0x03)
-            outcomes = []
-            end = time.monotonic() + 3
-            while time.monotonic() < end and not any(o and o.startswith("rated")
-                                                     for o in outcomes):
-                outcomes += [flow.handle(e) for e in driver.poll_cycle()]
-            assert any(o and o.startswith("rated") for o in outcomes), outcomes
+        worker = next(w for w in listener.workers if w.bus.port == port)
+        assert wait_for(lambda: worker.port_up)
+        sim = get_simulator("slzsim", name)
+        sim.caller_key(0x01, codec.KEY_ASK_RATING)
+        assert wait_for(lambda: worker.outcomes.get("offered"))
+        sim.press(0x81, 0x03)
+        assert wait_for(lambda: worker.outcomes.get("rated")), worker.outcomes
     finally:
-        driver.close()
+        listener.stop()
+        with app.app_context():
+            db.session.execute(sa.delete(Device).where(Device.port == port))
+            db.session.commit()
         remove_simulator("slzsim", name)
 
 

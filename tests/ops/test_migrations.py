@@ -73,3 +73,36 @@ def test_first_revision_data_survives_upgrade_to_head(tmp_path):
         stored = db.session.get(Rating, RATING_ID)
         assert stored.window.code == "A01" and stored.staff.staff_no == "S001"
         db.engine.dispose()
+
+
+def _script_of(revision: str):
+    migrate = current_app.extensions["migrate"]
+    return ScriptDirectory.from_config(
+        migrate.migrate.get_config(migrate.directory)).get_revision(revision)
+
+
+def test_device_identity_revision_keeps_ratings_and_devices(tmp_path):
+    app = create_app({
+        "TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": secrets.token_hex(8),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hall.db'}",
+    })
+    with app.app_context():
+        ours = _script_of("b7d2c4e81a90")  # its down_revision is read from it
+        upgrade(revision=ours.down_revision)
+        with db.engine.begin() as conn:
+            for statement in FILL[:5]:
+                conn.execute(sa.text(statement), {"id": RATING_ID.hex, "rid": str(RATING_ID)})
+            conn.execute(sa.text(
+                "INSERT INTO device (id, window_id, protocol, port, address, baud, online, misses)"
+                " VALUES (1, 1, 'evp', '/dev/ttyUSB0', 3, 9600, 1, 0)"))
+        upgrade(revision=ours.revision)
+        with db.engine.connect() as conn:
+            rating = conn.execute(sa.text(
+                "SELECT level, case_no, phone, device_serial, device_address, device_keys"
+                " FROM rating")).one()
+            assert tuple(rating) == (4, "2026-XX-0001", "13812345678", None, None, None)
+            device = conn.execute(sa.text(
+                "SELECT protocol, port, address, online, caller_address, offer_timeout_s"
+                " FROM device")).one()
+            assert tuple(device) == ("evp", "/dev/ttyUSB0", 3, 1, None, None)
+            conn.execute(sa.text("UPDATE rating SET device_serial = 'EVPSIM-1', device_keys = 4"))
