@@ -28,21 +28,30 @@ DEMO_SERVICES = [
     ("530102007000", "医保异地就医备案"),
     ("530102008000", "公积金提取"),
 ]
-DEMO_STAFF = [
-    ("YN0101", "张三"), ("YN0102", "李四"), ("YN0103", "王芳"), ("YN0104", "赵敏"),
-    ("YN0105", "陈晨"), ("YN0106", "刘洋"), ("YN0107", "杨静"), ("YN0108", "周杰"),
+DEMO_STAFF = [  # 工号, name, 星级 (None: the idle screen shows the hall's 服务承诺 instead)
+    ("YN0101", "张三", 5), ("YN0102", "李四", 4), ("YN0103", "王芳", 5), ("YN0104", "赵敏", None),
+    ("YN0105", "陈晨", 4), ("YN0106", "刘洋", 3), ("YN0107", "杨静", None), ("YN0108", "周杰", 4),
 ]
 DEMO_WINDOWS = [
-    ("A01", "综合受理窗口", 5), ("A02", "综合受理窗口", 5), ("A03", "户籍办理窗口", 5),
-    ("B01", "企业开办窗口", 5), ("B02", "不动产登记窗口", 5), ("C01", "社保医保窗口", 5),
-    ("C02", "公积金窗口", 3), ("D01", "咨询导办窗口", 3),
+    ("A01", "综合受理窗口", "General Services", 5), ("A02", "综合受理窗口", "General Services", 5),
+    ("A03", "户籍办理窗口", "Household Registration", 5),
+    ("B01", "企业开办窗口", "Business Start-up", 5), ("B02", "不动产登记窗口", "Real Estate Registration", 5),
+    ("C01", "社保医保窗口", "Social & Medical Insurance", 5), ("C02", "公积金窗口", "Housing Fund", 3),
+    ("D01", "咨询导办窗口", "Information & Guidance", 3),
 ]
+DEMO_HALL = {
+    "name_en": "Wuhua District Government Service Center, Kunming",
+    "supervision_phone": "0871-12345",
+    "service_promise": "一次告知 · 限时办结 · 首问负责",
+}
 
 
 def seed_demo() -> Hall:
     hall = ensure_base("昆明市五华区政务服务中心")
     hall.region_code = hall.region_code or "530102"
     hall.dept_code = hall.dept_code or "11530102MB1234567X"
+    for field, value in DEMO_HALL.items():
+        setattr(hall, field, getattr(hall, field) or value)
     services = []
     for code, name in DEMO_SERVICES:
         item = db.session.scalars(sa.select(ServiceItem).where(ServiceItem.code == code)).first()
@@ -51,16 +60,16 @@ def seed_demo() -> Hall:
             db.session.add(item)
         services.append(item)
     staff = []
-    for staff_no, name in DEMO_STAFF:
+    for staff_no, name, stars in DEMO_STAFF:
         person = db.session.scalars(sa.select(Staff).where(Staff.staff_no == staff_no)).first()
         if person is None:
-            person = Staff(staff_no=staff_no, name=name)
+            person = Staff(staff_no=staff_no, name=name, stars=stars)
             db.session.add(person)
         staff.append(person)
-    for i, (code, name, scale) in enumerate(DEMO_WINDOWS):
+    for i, (code, name, name_en, scale) in enumerate(DEMO_WINDOWS):
         window = db.session.scalars(sa.select(Window).where(Window.code == code)).first()
         if window is None:
-            window = Window(code=code, name=name, scale=scale)
+            window = Window(code=code, name=name, name_en=name_en, scale=scale)
             window.services = [services[i], services[(i + 1) % len(services)]]
             window.staff = staff[i]
             db.session.add(window)

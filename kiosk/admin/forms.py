@@ -31,6 +31,11 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _text(value):
+    """Optional text stored as "" when left out (the columns are NOT NULL)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _upper(value):
     return value.strip().upper() if isinstance(value, str) else value
 
@@ -50,6 +55,8 @@ class WindowForm(FlaskForm):
                                    message=_l("窗口编号只能包含字母、数字和连字符，最长 16 位。"))])
     name = StringField(_l("窗口名称"), filters=[_strip],
                        validators=[DataRequired(REQUIRED), Length(max=100, message=_l("最长 100 个字。"))])
+    name_en = StringField(_l("英文名称"), filters=[_text], description=_l("英文页面显示，可留空"),
+                          validators=[Length(max=100, message=_l("最长 100 个字。"))])
     services = MultiCheckboxField(_l("可办理事项"), coerce=int, validate_choice=True)
     scale = RadioField(_l("评价档位"), coerce=int, default=5,
                        choices=[(5, _l("五级（非常满意…非常不满意）")), (3, _l("三级（满意、基本满意、不满意）"))],
@@ -67,6 +74,9 @@ class StaffForm(FlaskForm):
     pin = PasswordField(_l("触摸屏签到 PIN"), description=_l("4–8 位数字；留空则不修改"),
                         validators=[Optional()])
     photo = FileField(_l("照片"), description=_l("JPEG 或 PNG，自动裁剪为 240×320"))
+    stars = SelectField(_l("星级"), coerce=int, default=0,
+                        choices=[(0, _l("不显示"))] + [(n, "★" * n) for n in range(1, 6)],
+                        description=_l("窗口触摸屏待机页显示；未评星级时显示大厅的服务承诺"))
     window_id = SelectField(_l("签到窗口"), coerce=int, default=0)
     active = BooleanField(_l("在岗（停用后不能签到）"), default=True)
 
@@ -94,6 +104,15 @@ class TokenForm(FlaskForm):
 class HallForm(FlaskForm):
     name = StringField(_l("大厅名称"), filters=[_strip],
                        validators=[DataRequired(REQUIRED), Length(max=100, message=_l("最长 100 个字。"))])
+    name_en = StringField(_l("英文名称"), filters=[_text], description=_l("英文页面显示，可留空"),
+                          validators=[Length(max=200, message=_l("最长 200 个字。"))])
+    supervision_phone = StringField(_l("监督电话"), filters=[_text],
+                                    description=_l("窗口触摸屏待机页显示，如 0871-12345"),
+                                    validators=[Optional(), Regexp(r"^[0-9+\- ()]{3,40}$",
+                                                message=_l("监督电话只能包含数字、空格和 + - ( )。"))])
+    service_promise = StringField(_l("服务承诺"), filters=[_text],
+                                  description=_l("窗口触摸屏待机页显示，最长 200 个字"),
+                                  validators=[Length(max=200, message=_l("最长 200 个字。"))])
     region_code = StringField(_l("行政区划代码"), filters=[_strip], description=_l("6–12 位数字"),
                               validators=[DataRequired(REQUIRED), Regexp(r"^\d{6,12}$",
                                           message=_l("行政区划代码应为 6–12 位数字。"))])

@@ -13,7 +13,7 @@ from kiosk.extensions import db
 from kiosk.models import Hall
 from kiosk.models.audit import audit
 
-FIELDS = ("name", "region_code", "dept_code", "allow_uninvited", "voice_enabled", "public_base_url")
+FIELDS = ("name", "name_en", "supervision_phone", "service_promise", "region_code", "dept_code", "allow_uninvited", "voice_enabled", "public_base_url")
 
 
 def _hall() -> Hall | None:

@@ -4,14 +4,14 @@ from kiosk.models import ApiToken, Hall, ServiceItem, Staff, User, Window
 
 def window(w: Window) -> dict:
     return {
-        "code": w.code, "name": w.name, "scale": w.scale, "count_uninvited": w.count_uninvited,
+        "code": w.code, "name": w.name, "name_en": w.name_en, "scale": w.scale, "count_uninvited": w.count_uninvited,
         "services": sorted(s.code for s in w.services),
         "staff_no": w.staff.staff_no if w.staff else None,
     }
 
 
 def staff(s: Staff) -> dict:
-    return {"staff_no": s.staff_no, "name": s.name, "active": s.active,
+    return {"staff_no": s.staff_no, "name": s.name, "stars": s.stars, "active": s.active,
             "photo": s.photo, "pin_set": bool(s.pin_hash)}
 
 
@@ -22,7 +22,8 @@ def service(s: ServiceItem) -> dict:
 def hall(h: Hall) -> dict:
     return {"name": h.name, "region_code": h.region_code, "dept_code": h.dept_code,
             "allow_uninvited": h.allow_uninvited, "voice_enabled": h.voice_enabled,
-            "public_base_url": h.public_base_url}
+            "public_base_url": h.public_base_url, "name_en": h.name_en,
+            "supervision_phone": h.supervision_phone, "service_promise": h.service_promise}
 
 
 def user(u: User) -> dict:

@@ -74,6 +74,7 @@ def _save(staff_id: int | None, form: StaffForm):
                 return None
             old_photo = person.photo
             person.staff_no, person.name, person.active = form.staff_no.data, form.name.data, form.active.data
+            person.stars = form.stars.data or None
             if pin_hash:
                 person.pin_hash = pin_hash
             if not staff_id:
@@ -133,6 +134,7 @@ def staff_edit(staff_id: int):
     if not form.is_submitted():
         window = db.session.scalars(sa.select(Window).where(Window.staff_id == person.id)).first()
         form.window_id.data = window.id if window else 0
+        form.stars.data = person.stars or 0
     if form.validate_on_submit() and _save(staff_id, form):
         flash(_("工作人员已保存。"), "success")
         return redirect(url_for("admin.staff_list"))

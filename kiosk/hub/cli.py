@@ -9,6 +9,7 @@ from kiosk.hub import bp, keys
 from kiosk.hub.published import HALL_SETTING_KEYS
 from kiosk.models import HubHall, ReasonTemplate
 from kiosk.models.audit import audit
+from kiosk.models.reasons import valid_items
 from kiosk.timeutil import iso_utc
 
 
@@ -52,13 +53,10 @@ def set_hall_setting(code: str, name: str, value: bool) -> None:
 @bp.cli.command("publish-reasons")
 @click.argument("items_file", type=click.File(encoding="utf-8"))
 def publish_reasons(items_file) -> None:
-    """Publish a new reason-template version from a JSON list of {"code", "text"}."""
+    """Publish a new reason-template version from a JSON list of {"code", "text", "text_en"?}."""
     items = json.load(items_file)
-    if not isinstance(items, list) or not all(
-        isinstance(i, dict) and isinstance(i.get("code"), str) and isinstance(i.get("text"), str)
-        for i in items
-    ):
-        raise click.ClickException('expected a JSON list of {"code": …, "text": …}')
+    if not valid_items(items):
+        raise click.ClickException('expected a JSON list of {"code": …, "text": …, "text_en": …}')
     latest = db.session.scalar(sa.select(sa.func.max(ReasonTemplate.version))) or 0
     db.session.add(ReasonTemplate(version=latest + 1, items=items))
     audit("cli", "publish", "reason_template", str(latest + 1))

@@ -9,6 +9,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
@@ -29,6 +30,7 @@ from kiosk.mobile.supplements import (
 )
 from kiosk.mobile.tokens import mark_used, open_token
 from kiosk.models import Invitation, ServiceItem, Window, window_services
+from kiosk.models.reasons import reason_text, reason_texts
 from kiosk.ratings.errors import RatingError
 from kiosk.ratings.levels import LEVEL_NAMES, is_bad, levels_for_scale
 from kiosk.ratings.service import current_reasons, record_rating
@@ -116,7 +118,7 @@ def _rate_form(window: Window) -> RateForm:
     form.level.choices = [SelectChoice(level, names[level]) for level in levels_for_scale(window.scale)]
     template = current_reasons()
     form.reasons.choices = [
-        SelectChoice(item["code"], item["text"]) for item in (template.items if template else [])
+        SelectChoice(item["code"], reason_text(item, str(get_locale()))) for item in (template.items if template else [])
     ]
     return form
 
@@ -175,7 +177,8 @@ def thanks():
 @bp.route("/q", methods=["GET", "POST"])
 def query():
     """Anyone with a query code sees that one rating's status and reply, nothing else."""
-    form = QueryForm()
+    # /q?code=… (the touchscreen's thank-you QR) fills the code in; looking up stays a POST.
+    form = QueryForm(code=request.args.get("code", "")[:32] or None)
     if not form.validate_on_submit():
         return render_template("mobile/query.html", form=form), 422 if request.method == "POST" else 200
     if not ratelimit.hit("lookup"):
@@ -213,11 +216,11 @@ def _result_page(rating, supplement_form, status: int = 200, notice: str | None 
     window = db.session.get(Window, rating.window_id)
     status_text, reply = handling_status(rating)
     template = current_reasons()
-    reason_texts = {item["code"]: item["text"] for item in (template.items if template else [])}
+    texts = reason_texts(template.items if template else [], str(get_locale()))
     return render_template(
         "mobile/result.html", rating=rating, window=window,
         level_name=_(LEVEL_NAMES[rating.level]), rated_at=to_local(rating.rated_at),
-        reasons=[reason_texts.get(code, code) for code in rating.reasons or []],
+        reasons=[texts.get(code, code) for code in rating.reasons or []],
         status_text=status_text, reply=reply, supplement=supplement_of(rating),
         can_supplement=can_supplement(rating), deadline=to_local(supplement_deadline(rating)),
         form=supplement_form, notice=notice,

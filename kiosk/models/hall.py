@@ -21,12 +21,18 @@ class Hall(db.Model):
     __tablename__ = "hall"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(200), default="")  # shown on English pages
+    supervision_phone: Mapped[str] = mapped_column(sa.String(40), default="")  # 监督电话
+    service_promise: Mapped[str] = mapped_column(sa.String(200), default="")  # 服务承诺
     region_code: Mapped[str] = mapped_column(sa.String(12), default="")  # 行政区划
     dept_code: Mapped[str] = mapped_column(sa.String(18), default="")  # 统一社会信用代码
     allow_uninvited: Mapped[bool] = mapped_column(default=True)
     voice_enabled: Mapped[bool] = mapped_column(default=True)
     public_base_url: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
 
 
 class ServiceItem(db.Model):
@@ -42,6 +48,7 @@ class Staff(db.Model):
     staff_no: Mapped[str] = mapped_column(sa.String(32), unique=True)  # 工号
     name: Mapped[str] = mapped_column(sa.String(50))
     photo: Mapped[str | None] = mapped_column(sa.String(200))
+    stars: Mapped[int | None]  # 星级 1–5 from the hall's own assessment; none shown if unset
     pin_hash: Mapped[str | None] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -51,6 +58,7 @@ class Window(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)  # e.g. A03
     name: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100), default="")
     scale: Mapped[int] = mapped_column(default=5)  # 5 or 3 levels
     count_uninvited: Mapped[bool] = mapped_column(default=True)
     paused: Mapped[bool] = mapped_column(default=False)
@@ -61,3 +69,6 @@ class Window(db.Model):
     services: Mapped[list[ServiceItem]] = relationship(secondary=window_services)
 
     __table_args__ = (sa.CheckConstraint("scale IN (3, 5)", name="scale"),)
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name

@@ -7,15 +7,9 @@ from sqlalchemy.engine import Engine
 
 from kiosk.db_setup import IMMEDIATE
 from kiosk.models import Hall, ReasonTemplate
+from kiosk.models.reasons import valid_items
 
 HALL_SETTINGS = ("allow_uninvited", "voice_enabled")
-
-
-def _valid_items(items) -> bool:
-    return isinstance(items, list) and all(
-        isinstance(i, dict) and isinstance(i.get("code"), str) and isinstance(i.get("text"), str)
-        for i in items
-    )
 
 
 def apply_config(engine: Engine, config: dict, now: datetime) -> dict:
@@ -28,7 +22,7 @@ def apply_config(engine: Engine, config: dict, now: datetime) -> dict:
     with engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
         version = reasons.get("version")
         local = conn.execute(sa.select(sa.func.max(rt.c.version))).scalar() or 0
-        if type(version) is int and version > local and _valid_items(reasons.get("items")):
+        if type(version) is int and version > local and valid_items(reasons.get("items")):
             conn.execute(rt.insert().values(version=version, items=reasons["items"],
                                             published_at=now))
             changed["reason_version"] = version
