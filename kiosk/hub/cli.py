@@ -16,15 +16,18 @@ from kiosk.timeutil import iso_utc
 @bp.cli.command("add-hall")
 @click.argument("code")
 @click.argument("name")
-@click.option("--may-forward", is_flag=True, help="A lower hub: may send other halls' records.")
-def add_hall(code: str, name: str, may_forward: bool) -> None:
+@click.option("--forwards-for", "forwards_for", multiple=True, metavar="HALL_CODE",
+              help="A lower hub: a hall whose records it may send (repeat for each).")
+def add_hall(code: str, name: str, forwards_for: tuple[str, ...]) -> None:
     """Register a hall and print its key ONCE (it is stored sealed, never shown again)."""
     if db.session.scalars(sa.select(HubHall).where(HubHall.code == code)).first():
         raise click.ClickException(f"hall {code} exists")
     key = keys.new_hall_key()
     db.session.add(HubHall(code=code, name=name, key_sealed=keys.seal_hall_key(code, key),
-                           may_forward=may_forward, settings={}))
-    audit("cli", "create", "hub_hall", code, after={"code": code, "name": name})
+                           may_forward=bool(forwards_for), forwards_for=list(forwards_for),
+                           settings={}))
+    audit("cli", "create", "hub_hall", code,
+          after={"code": code, "name": name, "forwards_for": list(forwards_for)})
     db.session.commit()
     click.echo(key)
 

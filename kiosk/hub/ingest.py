@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.extensions import db
-from kiosk.hub import keys
+from kiosk.hub import keys, tenancy
 from kiosk.hub.validate import Rejected, event_row, rating_row, record_id
 from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent
 from kiosk.sync.queue import queue_outbox
@@ -33,10 +33,12 @@ class Outcome:
     stored: list[str] = field(default_factory=list)
     duplicate: list[str] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
+    conflict: list[dict] = field(default_factory=list)  # see kiosk/hub/tenancy.py
 
     def answer(self, batch_id: str) -> dict:
+        # A conflict is a per-record refusal: the hall dead-letters it like any other.
         return {"batch_id": batch_id, "stored": self.stored, "duplicate": self.duplicate,
-                "rejected": self.rejected}
+                "rejected": self.rejected + self.conflict}
 
 
 def _reseal_contact(item: dict, hall: HubHall, hall_key: bytes, row: dict) -> None:
@@ -58,9 +60,7 @@ def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outc
         try:
             if not isinstance(item, dict):
                 raise Rejected("not_an_object")
-            origin = hall.code
-            if hall.may_forward and isinstance(item.get("origin_hall"), str):
-                origin = item["origin_hall"][:40]
+            origin = tenancy.origin_of(item, hall)
             kind = item.get("kind")
             if kind == "rating":
                 row = rating_row(item, origin, hall.code, now)
@@ -126,7 +126,9 @@ def _apply_events(conn, rating_ids: set[str]) -> None:
     r = HubRating.__table__
 
     def latest(column, *kinds):
-        return (sa.select(column).where(e.c.rating_id == r.c.id, e.c.event.in_(kinds))
+        # Only the rating's own hall's events count (kiosk/hub/tenancy.py).
+        return (sa.select(column).where(e.c.rating_id == r.c.id, e.c.event.in_(kinds),
+                                        e.c.origin_hall == r.c.origin_hall)
                 .order_by(e.c.at.desc(), e.c.id.desc()).limit(1).scalar_subquery())
 
     ids = [uuid.UUID(i) for i in rating_ids]
@@ -174,7 +176,16 @@ def _note_batch(conn, hall: HubHall, batch: dict, outcome: Outcome, count: int, 
     conn.execute(sa.insert(HubBatch).values(
         hall_code=hall.code, batch_id=str(batch.get("batch_id"))[:40], received_at=now,
         records=count, stored=len(outcome.stored), duplicate=len(outcome.duplicate),
-        rejected=len(outcome.rejected)))
+        rejected=len(outcome.rejected), conflict=len(outcome.conflict)))
+
+
+def _sort_answers(conn, ratings, events, stored: set[str], outcome: Outcome) -> None:
+    for model, rows in ((HubRating, ratings), (HubRatingEvent, events)):
+        outcome.stored.extend(r["id"] for r in rows if r["id"] in stored)
+        duplicate, conflict = tenancy.sort_known(
+            conn, model, [r for r in rows if r["id"] not in stored])
+        outcome.duplicate.extend(duplicate)
+        outcome.conflict.extend(conflict)
 
 
 def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> Outcome:
@@ -183,14 +194,16 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> 
     ratings, events = split_items(items, hall, hall_key, now, outcome)
     conn = db.session.connection()
     stored = _insert(conn, HubRating, RATING_COLUMNS, ratings)
+    events, foreign = tenancy.without_foreign_events(conn, events)
+    outcome.conflict.extend(foreign)
     stored |= _insert(conn, HubRatingEvent, EVENT_COLUMNS, events)
     touched = {row["rating_id"] for row in events if row["id"] in stored}
     touched |= _ratings_with_events(conn, {r["id"] for r in ratings if r["id"] in stored})
     _apply_events(conn, touched)
     if current_app.config.get("SYNC_URL"):
         _forward(conn, ratings, events, stored, now)
-    for row in (*ratings, *events):
-        (outcome.stored if row["id"] in stored else outcome.duplicate).append(row["id"])
+    _sort_answers(conn, ratings, events, stored, outcome)
+    tenancy.log_conflicts(hall, outcome.conflict)
     _note_batch(conn, hall, batch, outcome, len(items), now)
     db.session.commit()
     return outcome

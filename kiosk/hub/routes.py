@@ -17,7 +17,7 @@ GZIP_ANSWER_OVER = 1024
 
 
 def _refusal(exc: Refused):
-    return jsonify({"error": exc.reason}), exc.status
+    return jsonify({"error": exc.public_reason}), exc.status
 
 
 def _json_answer(payload: dict, status: int = 200) -> Response:

@@ -99,6 +99,9 @@ def event_row(item: dict, origin_hall: str, now: datetime) -> dict:
     if event == "case_status" and status not in CASE_STATUSES:
         raise Rejected("bad_status")
     due_at = item.get("due_at")
+    at = _utc(item.get("at"), "at")
+    if at > now + FUTURE_TOLERANCE:
+        raise Rejected("at_in_future")  # newest wins: a far-future event would win forever
     stored = {k: v for k, v in item.items() if k != "origin_hall"}
     return {
         "id": eid,
@@ -107,7 +110,7 @@ def event_row(item: dict, origin_hall: str, now: datetime) -> dict:
         "event": event,
         "status": status if event == "case_status" else None,
         "due_at": _utc(due_at, "due_at") if due_at is not None else None,
-        "at": _utc(item.get("at"), "at"),
+        "at": at,
         "record": stored,
         "received_at": now,
     }

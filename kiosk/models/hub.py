@@ -26,6 +26,8 @@ class HubHall(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))
     key_sealed: Mapped[str] = mapped_column(sa.String(200))
     may_forward: Mapped[bool] = mapped_column(default=False)  # a lower hub: records carry origin_hall
+    # The halls a lower hub may send records for; any other origin it names is refused.
+    forwards_for: Mapped[list] = mapped_column(JSON_DOC, default=list, server_default="[]")
     active: Mapped[bool] = mapped_column(default=True)
     settings: Mapped[dict] = mapped_column(JSON_DOC, default=dict)  # published downward
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -79,6 +81,8 @@ class HubBatch(db.Model):
     stored: Mapped[int]
     duplicate: Mapped[int]
     rejected: Mapped[int]
+    # Records refused because their id is another hall's, or differs from what is stored.
+    conflict: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class HubNonce(db.Model):
@@ -91,10 +95,18 @@ class HubNonce(db.Model):
 
 
 class HubAuthRefusal(db.Model):
+    """Refused requests, one row per address, path and reason per hour (`at` is the hour's
+    start): a flood of refusals adds to a count instead of writing a row each."""
+
     __tablename__ = "hub_auth_refusal"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    hall_code: Mapped[str | None] = mapped_column(sa.String(40))  # as claimed by the request
+    hall_code: Mapped[str | None] = mapped_column(sa.String(40))  # last claimed by a request
     remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
     path: Mapped[str] = mapped_column(sa.String(200))
     reason: Mapped[str] = mapped_column(sa.String(40))
+    count: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_at: Mapped[datetime | None]
+
+    __table_args__ = (sa.UniqueConstraint("remote_addr", "path", "reason", "at",
+                                          name="uq_hub_auth_refusal_bucket"),)

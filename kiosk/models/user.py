@@ -22,6 +22,8 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     language: Mapped[str | None] = mapped_column(sa.String(10))
+    # Part of every session cookie; raising it (logout, password change) ends all sessions.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (

@@ -17,7 +17,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from kiosk.extensions import db
-from kiosk.models import Device, HubRating, Rating
+from kiosk.models import Device, HubAuthRefusal, HubBatch, HubRating, Rating
 from kiosk.models.base import utcnow
 from kiosk.ops import probes
 
@@ -43,6 +43,8 @@ class DatabaseCollector:
         yield from self._ratings()
         if self.app.config.get("ROLE") != "hub":
             yield from self._devices()
+        else:
+            yield from self._hub_refusals()
         yield from self._sync()
 
     def _ratings(self):
@@ -70,6 +72,26 @@ class DatabaseCollector:
             online.add_metric([state], n)
         yield online
         yield misses
+
+    def _hub_refusals(self):
+        conflicts = GaugeMetricFamily(
+            "kiosk_hub_conflicts", "Records refused because their id or rating belongs to "
+            "another hall, or differs from what is stored, by sending hall.", labels=["hall"])
+        for hall, count in db.session.execute(
+            sa.select(HubBatch.hall_code, sa.func.sum(HubBatch.conflict))
+            .group_by(HubBatch.hall_code)
+        ):
+            conflicts.add_metric([hall], count or 0)
+        yield conflicts
+        refusals = GaugeMetricFamily("kiosk_hub_auth_refusals",
+                                     "Requests the hub refused before reading them, by reason.",
+                                     labels=["reason"])
+        for reason, count in db.session.execute(
+            sa.select(HubAuthRefusal.reason, sa.func.sum(HubAuthRefusal.count))
+            .group_by(HubAuthRefusal.reason)
+        ):
+            refusals.add_metric([reason], count or 0)
+        yield refusals
 
     def _sync(self):
         state = probes.sync_health(self.app)

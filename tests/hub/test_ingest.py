@@ -168,7 +168,8 @@ def test_a_city_hub_forwards_to_the_province(hall, hub_app, hub_url, tmp_path, p
 
     from kiosk import create_app
 
-    province_key = add_hall(hub_app, "CITY-KM", "昆明市", may_forward=True)
+    province_key = add_hall(hub_app, "CITY-KM", "昆明市", may_forward=True,
+                            forwards_for=[HALL_CODE])
     city = create_app({"TESTING": True, "ROLE": "hub", "INSTANCE_PATH": str(tmp_path / "city"),
                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'city.db'}",
                        "SECRET_KEY": secrets.token_hex(8), "SYNC_URL": hub_url,
