@@ -21,6 +21,7 @@ from kiosk.models.base import utcnow
 from kiosk.models.tokens import hash_token
 from kiosk.ratings.levels import LEVEL_NAMES
 from kiosk.seed import ensure_base, seed_demo
+from kiosk.stats.cli import stats_cli
 from kiosk.timeutil import iso_utc
 
 windows_cli = AppGroup("windows", help="Windows of the hall.")
@@ -38,6 +39,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(devices_cli)
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(stats_cli)
 
 
 @click.command("init")

@@ -28,12 +28,3 @@ def rectification_due(registered_utc: datetime, n: int = RECTIFICATION_WORKDAYS)
     except CalendarRangeError:
         due_local = _weekdays_only_deadline(local, n)
     return to_utc(due_local)
-
-
-def is_overdue(due_at: datetime, done_at: datetime | None, status: str, now: datetime) -> bool:
-    """Not yet rectified (nor closed) after the deadline."""
-    return done_at is None and status != "closed" and now > due_at
-
-
-def finished_on_time(due_at: datetime, done_at: datetime | None) -> bool | None:
-    return None if done_at is None else done_at <= due_at

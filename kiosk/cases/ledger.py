@@ -4,12 +4,12 @@ import io
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from kiosk.cases.deadlines import is_overdue
 from kiosk.cases.labels import mask
 from kiosk.extensions import db
 from kiosk.models import Rating, Window
 from kiosk.models.cases import BadCase, CaseStep
 from kiosk.ratings.levels import LEVEL_NAMES
+from kiosk.stats.indicators import is_overdue
 from kiosk.timeutil import to_local
 
 CASE_HEADERS = ["工单号", "评价时间", "窗口", "评价等级", "原因", "留言", "联系电话", "状态",
@@ -41,7 +41,7 @@ def ledger_xlsx(case_query: sa.Select, now) -> bytes:
             case.id, _local(rating.rated_at), window_code, LEVEL_NAMES[rating.level],
             "、".join(rating.reasons or []), rating.comment or "", mask(rating.phone),
             case.status, _local(case.registered_at), _local(case.due_at),
-            "是" if is_overdue(case.due_at, case.done_at, case.status, now) else "否",
+            "是" if is_overdue(case.status, case.due_at, now) else "否",
             case.assignee.username if case.assignee else "", case.verification or "",
             case.rectification or "", case.reply or "", case.revisit_result or "",
             case.appeal_status, _local(case.closed_at),

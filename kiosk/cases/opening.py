@@ -4,7 +4,6 @@ import sqlalchemy as sa
 from kiosk.cases.deadlines import rectification_due
 from kiosk.models.cases import BadCase, CaseStep
 from kiosk.ratings.levels import is_bad
-from kiosk.stats import rollup
 from kiosk.sync.events import queue_rating_event
 
 _INSERT_CASE = sa.insert(BadCase).returning(BadCase.id)
@@ -12,11 +11,9 @@ _INSERT_STEP = sa.insert(CaseStep)
 SYSTEM_ACTOR = "system"
 
 
-def open_case_for(conn, stored, now, *, window_id: int, staff_id, service_id) -> None:
-    """The ratings service's hook: counts the rating in the rollups and, for a 差评,
-    registers its case (登记) with its deadline, history step and upstream event."""
-    rollup.add_rating(conn, level=stored.level, rated_at=stored.rated_at, window_id=window_id,
-                      staff_id=staff_id, service_id=service_id)
+def open_case_for(conn, stored, now, *, window_id: int) -> None:
+    """For a 差评, registers its case (登记) with its deadline, history step and upstream
+    event, in the rating's write transaction."""
     if not is_bad(stored.level):
         return
     due = rectification_due(now)

@@ -10,14 +10,14 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from kiosk.cases.deadlines import is_overdue
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
 from kiosk.models import Rating, User
 from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
 from kiosk.models.cases import BadCase, CaseStep
-from kiosk.stats import rollup
+from kiosk.stats import indicators, rollup
+from kiosk.stats.indicators import is_overdue
 from kiosk.sync.events import queue_rating_event
 from kiosk.timeutil import to_utc
 
@@ -284,19 +284,21 @@ def decide_appeal(user, case_id: int, accept: bool, note: str, now=None) -> BadC
 # ---- queries ---------------------------------------------------------------------------
 
 def overdue_clause(now: datetime):
-    return sa.and_(BadCase.done_at.is_(None), BadCase.status != "closed", BadCase.due_at < now)
+    return indicators.overdue_condition(BadCase.status, BadCase.due_at, now)
 
 
 def open_and_overdue_counts(now: datetime | None = None, user=None) -> dict:
-    """{"open": cases not closed, "overdue": not rectified after their deadline}."""
+    """{"open", "overdue"} as kiosk.stats.indicators defines them, over the cases this user
+    sees (all without a user); cases of excluded ratings count in neither."""
     now = now or utcnow()
     base = visible_cases(user) if user is not None else sa.select(BadCase)
-    sub = base.subquery()
+    sub = base.join(Rating, Rating.id == BadCase.rating_id).where(
+        sa.not_(Rating.excluded)).subquery()
     row = db.session.execute(
         sa.select(
-            sa.func.count().filter(sub.c.status != "closed"),
-            sa.func.count().filter(sub.c.done_at.is_(None), sub.c.status != "closed",
-                                   sub.c.due_at < now),
+            sa.func.count().filter(indicators.open_condition(sub.c.status)),
+            sa.func.count().filter(indicators.overdue_condition(sub.c.status, sub.c.due_at,
+                                                                now)),
         ).select_from(sub)
     ).one()
     return {"open": row[0], "overdue": row[1]}
@@ -311,7 +313,7 @@ def list_cases(user, *, status: str | None = None, overdue: bool = False, now=No
     if overdue:
         query = query.where(overdue_clause(now))
     rows = db.session.execute(query.order_by(BadCase.id.desc()).limit(limit)).all()
-    return [(c, r, is_overdue(c.due_at, c.done_at, c.status, now)) for c, r in rows]
+    return [(c, r, is_overdue(c.status, c.due_at, now)) for c, r in rows]
 
 
 def assignable_users() -> list[User]:

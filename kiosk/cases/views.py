@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from kiosk.auth.decorators import role_required
 from kiosk.cases import labels, service
-from kiosk.cases.deadlines import is_overdue
 from kiosk.cases.ledger import ledger_xlsx
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
 from kiosk.ratings.levels import LEVEL_NAMES
+from kiosk.stats.indicators import is_overdue
 from kiosk.timeutil import to_local
 
 bp = Blueprint("cases", __name__, url_prefix="/admin/cases")
@@ -46,7 +46,7 @@ def case_detail(case_id: int):
     return render_template(
         "cases/detail.html", case=case, rating=case.rating, labels=labels, levels=LEVEL_NAMES,
         actions=service.allowed_actions(current_user, case), mask=labels.mask,
-        overdue=is_overdue(case.due_at, case.done_at, case.status, now),
+        overdue=is_overdue(case.status, case.due_at, now),
         assignees=service.assignable_users(), revealed=None,
     )
 
@@ -121,7 +121,7 @@ def reveal(case_id: int):
     return render_template(
         "cases/detail.html", case=case, rating=case.rating, labels=labels, levels=LEVEL_NAMES,
         actions=service.allowed_actions(current_user, case), mask=labels.mask,
-        overdue=is_overdue(case.due_at, case.done_at, case.status, utcnow()),
+        overdue=is_overdue(case.status, case.due_at, utcnow()),
         assignees=service.assignable_users(), revealed=phone,
     )
 

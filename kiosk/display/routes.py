@@ -8,6 +8,7 @@ from kiosk.display.cases import open_cases_summary
 from kiosk.display.stats import hall_tally, today_by_window, week_trend
 from kiosk.lookups import current_hall
 from kiosk.models.base import utcnow
+from kiosk.stats.indicators import BY_KEY
 from kiosk.timeutil import HALL_TZ
 
 POLL_SECONDS = 5  # DISPLAY_POLL_SECONDS in the config overrides it (tests use 1)
@@ -21,6 +22,7 @@ def _hall_name() -> str:
 @bp.get("")
 def board():
     return render_template("display/board.html", hall_name=_hall_name(),
+                           definitions=[BY_KEY["satisfaction"].definition],
                            poll_seconds=current_app.config.get("DISPLAY_POLL_SECONDS", POLL_SECONDS))
 
 

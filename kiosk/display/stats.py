@@ -1,17 +1,14 @@
-"""Aggregates for the wall screen, computed in SQL (GROUP BY), never row by row in Python.
-
-Counted ratings: not excluded (an accepted appeal), and uninvited ones only where the
-window counts them. Good rate = levels 1–3 over all counted ratings.
-"""
+"""Aggregates for the wall screen, read from the statistics' rollups (kiosk/stats/rollup.py)
+like every statistics page, so the screen and the pages show the same figures; the rates
+are kiosk/stats/indicators.py's."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from kiosk.extensions import db
-from kiosk.models import Rating, Window
-from kiosk.stats.definitions import rate
-from kiosk.timeutil import to_utc
+from kiosk.stats import indicators
+from kiosk.stats.rollup import HALL
 
 TREND_DAYS = 7
 
@@ -27,80 +24,44 @@ class Tally:
 
     @property
     def good_rate(self) -> float | None:
-        """None when there is nothing to rate yet: the screen shows a dash, not 0 %."""
-        good_rate = rate(self.good, self.total)
-        return None if good_rate is None else round(100 * good_rate, 1)
+        """满意率 in %; None when there is nothing to rate yet (the screen shows a dash)."""
+        counts = indicators.Figures(ratings=indicators.RatingCounts(n1=self.good,
+                                                                    n4=self.bad))
+        return indicators.satisfaction(counts).percent
 
     def as_json(self) -> dict:
         return {"total": self.total, "good": self.good, "bad": self.bad,
                 "good_rate": self.good_rate}
 
 
-def _counted():
-    return sa.and_(
-        sa.not_(Rating.excluded),
-        sa.or_(sa.not_(Rating.uninvited), Window.count_uninvited),
-    )
-
-
-def _good_count():
-    return sa.func.coalesce(sa.func.sum(sa.case((Rating.level <= 3, 1), else_=0)), 0)
-
-
-def _day_bounds_utc(day: date) -> tuple[datetime, datetime]:
-    start = to_utc(datetime.combine(day, datetime.min.time()))
-    return start, start + timedelta(days=1)
+_TALLY = "coalesce(d.n1 + d.n2 + d.n3 + d.n4 + d.n5, 0), coalesce(d.n1 + d.n2 + d.n3, 0)"
 
 
 def today_by_window(today: date) -> list[dict]:
     """Every window (rated today or not), in code order, with today's tally."""
-    start, end = _day_bounds_utc(today)
-    rated = (
-        sa.select(Rating.window_id, sa.func.count().label("total"), _good_count().label("good"))
-        .join(Window, Window.id == Rating.window_id)
-        .where(Rating.rated_at >= start, Rating.rated_at < end, _counted())
-        .group_by(Rating.window_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(Window.code, Window.name, rated.c.total, rated.c.good)
-        .outerjoin(rated, rated.c.window_id == Window.id)
-        .order_by(Window.code)
-    ).all()
-    return [
-        {"code": code, "name": name, **Tally(total or 0, good or 0).as_json()}
-        for code, name, total, good in rows
-    ]
+    rows = db.session.execute(sa.text(
+        f"SELECT w.code, w.name, {_TALLY} FROM window w "
+        "LEFT JOIN rating_window_day d ON d.window_id = w.id AND d.day = :day ORDER BY w.code"
+    ), {"day": today.isoformat()}).all()
+    return [{"code": code, "name": name, **Tally(int(total), int(good)).as_json()}
+            for code, name, total, good in rows]
+
+
+def _hall_days(first: date, last: date) -> dict[str, Tally]:
+    rows = db.session.execute(sa.text(
+        f"SELECT d.day, {_TALLY} FROM rating_window_day d WHERE d.window_id = :hall "
+        "AND d.day BETWEEN :first AND :last"
+    ), {"hall": HALL, "first": first.isoformat(), "last": last.isoformat()}).all()
+    return {day: Tally(int(total), int(good)) for day, total, good in rows}
 
 
 def hall_tally(today: date) -> Tally:
-    start, end = _day_bounds_utc(today)
-    total, good = db.session.execute(
-        sa.select(sa.func.count(), _good_count())
-        .select_from(Rating)
-        .join(Window, Window.id == Rating.window_id)
-        .where(Rating.rated_at >= start, Rating.rated_at < end, _counted())
-    ).one()
-    return Tally(total, good)
+    return _hall_days(today, today).get(today.isoformat(), Tally(0, 0))
 
 
 def week_trend(today: date) -> list[dict]:
     """The last TREND_DAYS local days, oldest first, one row per day even when empty."""
     days = [today - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
-    bounds = [_day_bounds_utc(d) for d in days]
-    # Bucket each rating into its local day with a portable CASE over the day boundaries.
-    bucket = sa.case(
-        *((Rating.rated_at < end, i) for i, (_, end) in enumerate(bounds)),
-        else_=len(days),
-    ).label("day")
-    rows = db.session.execute(
-        sa.select(bucket, sa.func.count(), _good_count())
-        .join(Window, Window.id == Rating.window_id)
-        .where(Rating.rated_at >= bounds[0][0], Rating.rated_at < bounds[-1][1], _counted())
-        .group_by(bucket)
-    ).all()
-    by_day = {i: Tally(total, good) for i, total, good in rows}
-    return [
-        {"date": d.isoformat(), **by_day.get(i, Tally(0, 0)).as_json()}
-        for i, d in enumerate(days)
-    ]
+    tallies = _hall_days(days[0], today)
+    return [{"date": d.isoformat(), **tallies.get(d.isoformat(), Tally(0, 0)).as_json()}
+            for d in days]

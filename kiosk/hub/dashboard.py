@@ -6,9 +6,8 @@ import sqlalchemy as sa
 
 from kiosk.extensions import db
 from kiosk.models import HubHall, HubRating
+from kiosk.stats import indicators
 from kiosk.timeutil import to_local, to_utc
-
-OPEN_EXCLUDES = ("closed",)
 
 
 @dataclass
@@ -27,8 +26,16 @@ class HallRow:
     dead: int | None = None
 
     @property
-    def satisfaction(self) -> float | None:
-        return None if self.counted == 0 else self.good / self.counted
+    def satisfaction(self) -> indicators.Ratio:
+        return indicators.satisfaction(self._figures(self.counted, self.good))
+
+    @property
+    def today_satisfaction(self) -> indicators.Ratio:
+        return indicators.satisfaction(self._figures(self.today, self.today_good))
+
+    @staticmethod
+    def _figures(total: int, good: int) -> indicators.Figures:
+        return indicators.Figures(ratings=indicators.RatingCounts(n1=good, n4=total - good))
 
 
 def local_day_start(now_utc: datetime) -> datetime:
@@ -43,9 +50,11 @@ def hall_overview(now: datetime) -> list[HallRow]:
              for h in db.session.scalars(sa.select(HubHall).order_by(HubHall.code))}
     r = HubRating
     counted = sa.not_(r.excluded)
-    good = sa.and_(counted, r.level <= 3)
-    bad_open = sa.and_(counted, r.level >= 4,
-                       sa.or_(r.case_status.is_(None), r.case_status.not_in(OPEN_EXCLUDES)))
+    good = sa.and_(counted, r.level.in_(indicators.GOOD_LEVELS))
+    is_bad = r.level.in_(indicators.BAD_LEVELS)
+    bad_open = sa.and_(counted, is_bad, indicators.open_condition(r.case_status))
+    bad_overdue = sa.and_(counted, is_bad,
+                          indicators.overdue_condition(r.case_status, r.case_due_at, now))
     today = r.rated_at >= local_day_start(now)
 
     def count_if(cond):
@@ -56,7 +65,7 @@ def hall_overview(now: datetime) -> list[HallRow]:
             r.origin_hall,
             count_if(sa.and_(today, counted)), count_if(sa.and_(today, good)),
             count_if(counted), count_if(good), count_if(bad_open),
-            count_if(sa.and_(bad_open, r.case_due_at < now)),
+            count_if(bad_overdue),
         ).group_by(r.origin_hall)
     )
     for code, t, tg, c, g, bo, bd in rows:

@@ -35,6 +35,7 @@ from kiosk.ratings.facts import DeviceIdentity, HallFacts, StoredRating
 from kiosk.ratings.levels import LEVEL_NAMES, is_bad, levels_for_scale
 from kiosk.ratings.record import rating_record
 from kiosk.ratings.statements import Statement
+from kiosk.stats import rollup
 from kiosk.sync.queue import queue_outbox
 
 COMMENT_MAX = 500
@@ -220,8 +221,9 @@ def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
     queue_outbox(conn, rating_record(stored, HallFacts(*hall)), created_at=now)
     # Rollups for the statistics, and the 差评 case (登记) in this same commit; the case's
     # event follows the rating in the outbox, so upstream gets the rating first.
-    open_case_for(conn, stored, now, window_id=window_id, staff_id=staff_id,
-                  service_id=service_id)
+    rollup.add_rating(conn, level=stored.level, rated_at=stored.rated_at, window_id=window_id,
+                      staff_id=staff_id, service_id=service_id)
+    open_case_for(conn, stored, now, window_id=window_id)
     return True
 
 

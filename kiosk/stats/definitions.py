@@ -1,10 +1,5 @@
-"""What the numbers mean (pure): rates, the Wilson bound used for rankings, periods.
-
-满意率 (good rate) = ratings at levels 1–3 (非常满意, 满意, 基本满意) ÷ all ratings.
-差评率 (bad rate)  = ratings at levels 4–5 (不满意, 非常不满意) ÷ all ratings.
-Ratings excluded after an accepted appeal count nowhere. Default ratings (基本满意 after
-5 working days) count like any other rating. Periods are whole days in hall time.
-"""
+"""Statistics helpers (pure): the Wilson bound used for rankings, and periods (whole days
+in hall time). What each indicator means is defined in kiosk/stats/indicators.py only."""
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,11 +7,6 @@ from datetime import date, datetime, timedelta
 from kiosk.timeutil import to_utc
 
 Z_95 = 1.959963984540054
-
-
-def rate(part: int, whole: int) -> float | None:
-    """part ÷ whole, or None when there is nothing to divide (shown as "—", never as 0 %)."""
-    return part / whole if whole else None
 
 
 def wilson_lower_bound(good: int, n: int, z: float = Z_95) -> float:

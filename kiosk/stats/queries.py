@@ -6,7 +6,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from kiosk.extensions import db
-from kiosk.stats.definitions import Period, rate, wilson_lower_bound
+from kiosk.stats import indicators
+from kiosk.stats.definitions import Period, wilson_lower_bound
+from kiosk.stats.indicators import CaseCounts, Figures, RatingCounts
 
 DIMENSIONS = ("hall", "window", "staff", "service", "day", "week", "month", "quarter")
 RANK_DIMENSIONS = ("window", "staff", "service")
@@ -48,12 +50,16 @@ class Row:
         return sum(self.counts[3:])
 
     @property
+    def figures(self) -> Figures:
+        return Figures(ratings=RatingCounts(*self.counts))
+
+    @property
     def good_rate(self):
-        return rate(self.good, self.total)
+        return indicators.satisfaction(self.figures).value
 
     @property
     def bad_rate(self):
-        return rate(self.bad, self.total)
+        return indicators.bad_rate(self.figures).value
 
     @property
     def wilson(self) -> float:
@@ -116,44 +122,64 @@ def heatmap(period: Period, window_id: int | None = None) -> dict[tuple[int, int
             for r in db.session.execute(sa.text(sql), params)}
 
 
-@dataclass
-class CaseRates:
-    cases: int  # 差评 cases of non-excluded ratings rated in the period
-    finished: int  # rectified (or answered when nothing was to rectify)
-    due: int  # finished, or past their deadline
-    on_time: int  # finished by their (possibly extended) deadline
-    real_name: int
-    revisited: int
-
-    @property
-    def rectification_rate(self):
-        return rate(self.finished, self.cases)
-
-    @property
-    def on_time_rate(self):
-        return rate(self.on_time, self.due)
-
-    @property
-    def revisit_rate(self):
-        return rate(self.revisited, self.real_name)
+_CASE_SUMS = ", ".join(f"coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)"
+                      for cond in indicators.CASE_COUNT_SQL.values())
 
 
-def case_rates(period: Period, now: datetime, window_id: int | None = None) -> CaseRates:
-    sql = (
-        "SELECT count(*), count(c.done_at), "
-        "sum(c.done_at IS NOT NULL OR c.due_at < :now), sum(c.done_at <= c.due_at), "
-        "sum(c.real_name), sum(c.real_name AND c.revisited_at IS NOT NULL) "
-        "FROM bad_case c WHERE c.appeal_status != 'accepted' "  # accepted = rating excluded
-        "AND c.rated_at >= :start AND c.rated_at < :end"
-    )
-    params = {"now": now, "start": period.utc_start, "end": period.utc_end}
+def case_counts(period: Period | None, now: datetime,
+                window_id: int | None = None) -> CaseCounts:
+    """The 差评 cases of ratings given in the period (all cases when period is None),
+    counted as indicators.CASE_COUNT_SQL defines (excluded ratings left out)."""
+    sql = (f"SELECT {_CASE_SUMS} FROM bad_case c JOIN rating r ON r.id = c.rating_id "
+           "WHERE c.rated_at >= :start AND c.rated_at < :end")
+    if period is None:
+        params = {"now": now, "start": datetime.min, "end": datetime.max}
+    else:
+        params = {"now": now, "start": period.utc_start, "end": period.utc_end}
     if window_id:
         sql += " AND c.window_id = :window_id"
         params["window_id"] = window_id
     stmt = sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime)
                                       for k in ("now", "start", "end")))
     row = db.session.execute(stmt, params).one()
-    return CaseRates(*(int(x or 0) for x in row))
+    return CaseCounts(*(int(x or 0) for x in row))
+
+
+def default_count(period: Period, window_id: int | None = None) -> int:
+    """Counted default ratings given in the period."""
+    sql = ("SELECT count(*) FROM rating WHERE is_default AND NOT excluded "
+           "AND rated_at >= :start AND rated_at < :end")
+    params = {"start": period.utc_start, "end": period.utc_end}
+    if window_id:
+        sql += " AND window_id = :window_id"
+        params["window_id"] = window_id
+    stmt = sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime) for k in ("start", "end")))
+    return int(db.session.execute(stmt, params).scalar_one())
+
+
+def invitation_counts(period: Period, window_id: int | None = None) -> indicators.InvitationCounts:
+    """Invitations made in the period, and those answered by a counted rating (or a default)."""
+    sql = ("SELECT count(*), coalesce(sum(CASE WHEN r.id IS NOT NULL THEN 1 ELSE 0 END), 0) "
+           "FROM invitation i LEFT JOIN rating r ON r.invitation_id = i.id AND NOT r.excluded "
+           "WHERE i.invited_at >= :start AND i.invited_at < :end "
+           "AND NOT EXISTS (SELECT 1 FROM rating x WHERE x.invitation_id = i.id AND x.excluded)")
+    params = {"start": period.utc_start, "end": period.utc_end}
+    if window_id:
+        sql += " AND i.window_id = :window_id"
+        params["window_id"] = window_id
+    stmt = sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime) for k in ("start", "end")))
+    invited, rated = db.session.execute(stmt, params).one()
+    return indicators.InvitationCounts(int(invited), int(rated))
+
+
+def figures(period: Period, now: datetime, window_id: int | None = None) -> Figures:
+    """All the counts the indicators of the period (one window's, or the hall's) need."""
+    total = totals(period, window_id)
+    return Figures(
+        ratings=RatingCounts(*total.counts, defaults=default_count(period, window_id)),
+        cases=case_counts(period, now, window_id),
+        invitations=invitation_counts(period, window_id),
+    )
 
 
 def windows() -> list[tuple[int, str]]:

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.auth.decorators import role_required
 from kiosk.models.base import utcnow
-from kiosk.stats import charts, integrity, queries, tables
+from kiosk.stats import charts, indicators, integrity, queries, tables
 from kiosk.stats.definitions import parse_period, trend_grain
 from kiosk.stats.export import to_csv, to_xlsx
 from kiosk.timeutil import to_local
@@ -46,11 +46,13 @@ def overview():
     trend_rows = queries.breakdown(period, grain, window_id)
     rows = trend_rows if dimension == grain else queries.breakdown(period, dimension, window_id)
     headers, table = tables.breakdown_table(rows, str(DIMENSION_LABELS[dimension]))
+    figures = queries.figures(period, now, window_id)
     return render_template(
         "stats/overview.html", period=period, window_id=window_id, dimension=dimension,
         dimensions=DIMENSION_LABELS, windows=queries.windows(), total=total,
-        headers=headers, table=table,
-        cases=queries.case_rates(period, now, window_id),
+        headers=headers, table=table, figures=figures,
+        indicators=[(i, i.compute(figures)) for i in indicators.INDICATORS],
+        explanations=indicators.explanations(),
         alerts=integrity.current_alerts(now),
         level_chart=charts.level_distribution(total.counts, "评价等级分布"),
         trend_chart=charts.trend([(r.label, r.total, r.good_rate) for r in trend_rows],

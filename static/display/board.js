@@ -14,7 +14,7 @@
     return node;
   }
 
-  function pct(rate) { return rate === null || rate === undefined ? t.noData : rate.toFixed(1) + "%"; }
+  function pct(rate) { return rate === null || rate === undefined ? t.noData : rate.toFixed(2) + "%"; }
 
   function bar(rate, cls) {
     const outer = el("span", cls);

@@ -27,12 +27,12 @@ def test_display_updates_when_a_rating_arrives(app, live_server, wall_page):
         record_rating(window_code="A01", level=4, channel="touch", reasons=["R01"],
                       comment="不要上墙的留言", phone="13812345678")
     expect(wall_page.locator("#kpi-total")).to_have_text("2", timeout=3000)
-    expect(wall_page.locator("#kpi-rate")).to_have_text("50.0%")
+    expect(wall_page.locator("#kpi-rate")).to_have_text("50.00%")
     expect(wall_page.locator("#kpi-bad")).to_have_text("1")
     a01 = wall_page.locator("#window-rows tr").first
     expect(a01).to_contain_text("A01")
-    expect(a01.locator(".value")).to_have_text("50.0%")
-    expect(wall_page.locator("#trend-days li").last).to_contain_text("50.0%")
+    expect(a01.locator(".value")).to_have_text("50.00%")
+    expect(wall_page.locator("#trend-days li").last).to_contain_text("50.00%")
     body = wall_page.locator("body").inner_text()
     assert "不要上墙的留言" not in body and "1381" not in body and "张三" not in body
     # Legible from 5 metres: the headline numbers are huge, the table text large.

@@ -147,7 +147,7 @@ def test_accepted_appeal_excludes_the_rating_from_statistics_but_keeps_it(ctx):
     rating = db.session.get(Rating, rating_id)
     assert rating is not None and rating.excluded
     assert queries.totals(period).total == 0
-    assert queries.case_rates(period, datetime(2030, 1, 1)).cases == 0
+    assert queries.case_counts(period, datetime(2030, 1, 1)).cases == 0
     assert [e["event"] for e in events_for(rating_id)][-2:] == ["excluded", "case_status"]
     assert handling_status(rating_id)[1] is None
 

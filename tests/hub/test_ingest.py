@@ -158,7 +158,7 @@ def test_dashboard_behind_login(hall, hub_app, hub_url):
     r = client.post("/login", data={"username": "boss", "password": "correct horse battery staple"})
     assert r.status_code == 302
     page = client.get("/hub/").get_data(as_text=True)
-    assert HALL_CODE in page and "75.0%" in page
+    assert HALL_CODE in page and "75.00%" in page
 
 
 def test_a_city_hub_forwards_to_the_province(hall, hub_app, hub_url, tmp_path, pg_url):

@@ -1,9 +1,9 @@
-"""Pure definitions: Wilson bound, rates, periods in hall time."""
+"""Pure definitions: Wilson bound, periods in hall time."""
 from datetime import date, datetime
 
 import pytest
 
-from kiosk.stats.definitions import Period, parse_period, rate, trend_grain, wilson_lower_bound
+from kiosk.stats.definitions import Period, parse_period, trend_grain, wilson_lower_bound
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -24,10 +24,6 @@ def test_wilson_ordering_of_samples():
     samples = {"A": (3, 3), "B": (2900, 3000), "C": (90, 100), "D": (0, 1)}
     order = sorted(samples, key=lambda k: -wilson_lower_bound(*samples[k]))
     assert order == ["B", "C", "A", "D"]
-
-
-def test_rate_of_nothing_is_none_not_zero():
-    assert rate(0, 0) is None and rate(1, 4) == 0.25
 
 
 def test_period_bounds_are_hall_midnights_in_utc():
