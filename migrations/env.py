@@ -101,9 +101,26 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             **conf_args
         )
-
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch ALTER rebuilds a table (copy, drop, rename): with foreign keys enforced,
+            # dropping a table other rows point at fails. SQLite reads this pragma only outside
+            # a transaction; the references are checked below before the commit instead.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration broke references: {broken[:5]}")
+            if sqlite and connection.in_transaction():
+                connection.commit()  # so that the pragma below is outside a transaction
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -11,15 +11,16 @@ _INSERT_STEP = sa.insert(CaseStep)
 SYSTEM_ACTOR = "system"
 
 
-def open_case_for(conn, stored, now, *, window_id: int) -> None:
+def open_case_for(conn, stored, now, *, window_id: int, department_id=None) -> None:
     """For a 差评, registers its case (登记) with its deadline, history step and upstream
-    event, in the rating's write transaction."""
+    event, in the rating's write transaction; the case goes to the rating's department."""
     if not is_bad(stored.level):
         return
     due = rectification_due(now)
     case_id = conn.execute(_INSERT_CASE, {
         "rating_id": stored.id, "status": "registered", "rated_at": stored.rated_at,
-        "window_id": window_id, "real_name": stored.phone is not None, "registered_at": now, "due_at": due,
+        "window_id": window_id, "department_id": department_id,
+        "real_name": stored.phone is not None, "registered_at": now, "due_at": due,
         "original_due_at": due, "appeal_status": "none",
     }).scalar_one()
     conn.execute(_INSERT_STEP, {"case_id": case_id, "at": now, "actor": SYSTEM_ACTOR,

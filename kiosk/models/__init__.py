@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and create_all see every table."""
 from kiosk.models.audit import AuditLog
+from kiosk.models.department import Department
 from kiosk.models.device import Device, DeviceLog
 from kiosk.models.hall import Hall, ServiceItem, Staff, Window, window_services
 from kiosk.models.invitation import Invitation
@@ -12,6 +13,7 @@ from kiosk.models.user import User
 __all__ = [
     "ApiToken",
     "AuditLog",
+    "Department",
     "Device",
     "DeviceLog",
     "Hall",

@@ -32,6 +32,9 @@ class BadCase(db.Model):
     due_at: Mapped[datetime]
     original_due_at: Mapped[datetime]
     extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The department the case is handed to (转办): the rating's responsible department at
+    # registration; a manager may hand it to another. Its handlers see it.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     verification: Mapped[str | None] = mapped_column(sa.String(10))
     rectification: Mapped[str | None] = mapped_column(sa.Text)
@@ -48,6 +51,7 @@ class BadCase(db.Model):
 
     rating = relationship("Rating")
     assignee = relationship("User")
+    department = relationship("Department")
     steps = relationship("CaseStep", order_by="CaseStep.id", back_populates="case")
 
     __table_args__ = (
@@ -58,6 +62,7 @@ class BadCase(db.Model):
                            name="appeal_status"),
         sa.Index("ix_bad_case_status_due", "status", "due_at"),
         sa.Index("ix_bad_case_assignee", "assignee_id", "status"),
+        sa.Index("ix_bad_case_department", "department_id", "status"),
         sa.Index("ix_bad_case_rated", "rated_at"),
     )
 

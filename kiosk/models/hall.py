@@ -1,4 +1,5 @@
-"""The hall, its windows, staff and service items."""
+"""The hall, its windows, staff and service items (each item and window belongs to a
+department, kiosk/models/department.py)."""
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -40,6 +41,10 @@ class ServiceItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(24), unique=True)  # 事项编码
     name: Mapped[str] = mapped_column(sa.String(200))
+    # 实施主体: the department that implements the item, responsible for its ratings.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
+
+    department = relationship("Department")
 
 
 class Staff(db.Model):
@@ -64,8 +69,11 @@ class Window(db.Model):
     paused: Mapped[bool] = mapped_column(default=False)
     pause_reason: Mapped[str | None] = mapped_column(sa.String(50))
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    # The department running the window; it may serve other departments' items (一窗受理).
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
 
     staff: Mapped[Staff | None] = relationship()
+    department = relationship("Department")
     services: Mapped[list[ServiceItem]] = relationship(secondary=window_services)
 
     __table_args__ = (sa.CheckConstraint("scale IN (3, 5)", name="scale"),)

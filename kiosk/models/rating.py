@@ -21,6 +21,8 @@ class Rating(db.Model):
     window_id: Mapped[int] = mapped_column(sa.ForeignKey("window.id"))
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_item.id"))
+    # Responsible department: the service item's, else the window's, fixed when rated.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
     invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"), unique=True)
     # 一次一评: the database itself refuses a second rating of a case.
     case_no: Mapped[str | None] = mapped_column(sa.String(50), unique=True)
@@ -45,6 +47,7 @@ class Rating(db.Model):
     window = relationship("Window")
     staff = relationship("Staff")
     service = relationship("ServiceItem")
+    department = relationship("Department")
 
     __table_args__ = (
         sa.CheckConstraint("level BETWEEN 1 AND 5", name="level"),
@@ -54,4 +57,5 @@ class Rating(db.Model):
         ),
         sa.CheckConstraint("length(comment) <= 500", name="comment_len"),
         sa.Index("ix_rating_window_rated", "window_id", "rated_at"),
+        sa.Index("ix_rating_department_rated", "department_id", "rated_at"),
     )

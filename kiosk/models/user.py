@@ -3,7 +3,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
@@ -18,6 +18,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(64), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(200))  # argon2id
     role: Mapped[str] = mapped_column(sa.String(10))
+    # A handler works for one department and sees only its cases and figures.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
@@ -25,6 +27,8 @@ class User(UserMixin, db.Model):
     # Part of every session cookie; raising it (logout, password change) ends all sessions.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department = relationship("Department")
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('admin', 'manager', 'handler', 'auditor')", name="role"),

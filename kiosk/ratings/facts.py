@@ -42,3 +42,7 @@ class StoredRating:
     device_serial: str | None = None
     evaluator_address: int | None = None  # the device's bus address
     device_keys: int | None = None
+    # The responsible department (its id, 统一社会信用代码 and name), None if none is set.
+    department_id: int | None = None
+    department_code: str | None = None
+    department_name: str | None = None

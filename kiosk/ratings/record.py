@@ -48,7 +48,10 @@ def rating_record(rating, hall) -> dict:
         "id": str(rating.id),
         "hall_name": hall.name,
         "region_code": hall.region_code,  # 行政区划
-        "dept_code": hall.dept_code,  # 统一社会信用代码 of the 实施主体
+        # 统一社会信用代码 of the 实施主体: the rating's responsible department; the hall's own
+        # code only while the hall has not assigned departments.
+        "dept_code": getattr(rating, "department_code", None) or hall.dept_code,
+        "dept_name": getattr(rating, "department_name", None),
         "window_code": rating.window_code,
         "staff_no": rating.staff_no,  # 工号
         "service_code": rating.service_code,  # 事项编码

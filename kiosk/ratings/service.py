@@ -24,6 +24,7 @@ from uuid6 import uuid7
 from kiosk.cases.opening import open_case_for
 from kiosk.extensions import db
 from kiosk.models import (
+    Department,
     Rating,
     ReasonTemplate,
     Window,
@@ -78,9 +79,11 @@ def _validate_text(level: int, channel: str, reasons: Sequence[str], comment: st
 
 # The hot path's statements (see statements.py).
 _WINDOW_AND_HALL = Statement(
-    "SELECT w.id, w.scale, w.staff_id, s.staff_no, h.name, h.region_code, h.dept_code, "
-    "h.allow_uninvited FROM window AS w JOIN hall AS h ON 1 = 1 "
-    "LEFT JOIN staff AS s ON s.id = w.staff_id WHERE w.code = :code LIMIT 1"
+    "SELECT w.id, w.scale, w.staff_id, s.staff_no, w.department_id, d.credit_code, d.name, "
+    "h.name, h.region_code, h.dept_code, h.allow_uninvited "
+    "FROM window AS w JOIN hall AS h ON 1 = 1 "
+    "LEFT JOIN staff AS s ON s.id = w.staff_id "
+    "LEFT JOIN department AS d ON d.id = w.department_id WHERE w.code = :code LIMIT 1"
 )
 _CLAIM_INVITATION = Statement(
     "UPDATE invitation SET status = :new_status "
@@ -88,7 +91,13 @@ _CLAIM_INVITATION = Statement(
     "AND (expires_at IS NULL OR expires_at >= :now) "
     "RETURNING case_no, staff_id, service_id, "
     "(SELECT staff_no FROM staff WHERE staff.id = invitation.staff_id), "
-    "(SELECT code FROM service_item WHERE service_item.id = invitation.service_id)",
+    "(SELECT code FROM service_item WHERE service_item.id = invitation.service_id), "
+    # The item's department (实施主体), which outranks the window's.
+    "(SELECT department_id FROM service_item WHERE service_item.id = invitation.service_id), "
+    "(SELECT d.credit_code FROM service_item AS i JOIN department AS d "
+    "ON d.id = i.department_id WHERE i.id = invitation.service_id), "
+    "(SELECT d.name FROM service_item AS i JOIN department AS d "
+    "ON d.id = i.department_id WHERE i.id = invitation.service_id)",
     now=sa.DateTime(),
 )
 _INVITATION_STATE = Statement("SELECT status, window_id FROM invitation WHERE id = :inv_id")
@@ -97,7 +106,8 @@ _CURRENT_REASONS = Statement(
     "SELECT version, items FROM reason_template ORDER BY version DESC LIMIT 1"
 )
 _RATING_COLUMNS = (
-    "id", "level", "scale", "channel", "window_id", "staff_id", "service_id", "invitation_id",
+    "id", "level", "scale", "channel", "window_id", "staff_id", "service_id", "department_id",
+    "invitation_id",
     "case_no", "reasons", "reason_version", "comment", "phone", "rated_at", "created_at",
     "uninvited", "is_default", "excluded", "query_code", "source_ref", "device_serial",
     "device_address", "device_keys",
@@ -189,7 +199,8 @@ def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
     window = _WINDOW_AND_HALL.first(conn, {"code": stored.window_code})
     if window is None:
         raise NotFound("unknown_window", _l("窗口 %(code)s 不存在。", code=stored.window_code))
-    window_id, stored.scale, window_staff_id, window_staff_no, *hall, allow_uninvited = window
+    window_id, stored.scale, window_staff_id, window_staff_no = window[:4]
+    window_department, hall, allow_uninvited = window[4:7], window[7:10], window[10]
     if stored.level not in levels_for_scale(stored.scale):
         raise RatingError(
             "bad_level", _l("评价等级 %(level)s 不属于本窗口的评价档位。", level=stored.level)
@@ -202,15 +213,20 @@ def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
         # A default rating is given at the deadline, when the invitation has (just) expired:
         # judge its claim at its rated_at, not at the time the daily job happens to run.
         claim_at = stored.rated_at if stored.is_default else now
-        stored.case_no, staff_id, service_id, stored.staff_no, stored.service_code = (
-            _claim_invitation(conn, invitation_id, window_id, claim_at, status)
-        )
+        (stored.case_no, staff_id, service_id, stored.staff_no, stored.service_code,
+         *item_department) = _claim_invitation(conn, invitation_id, window_id, claim_at, status)
     else:
         staff_id, service_id, stored.staff_no = window_staff_id, None, window_staff_no
+        item_department = (None, None, None)
+    # Responsible department: the item's, else the window's (rule 1), fixed from now on.
+    (stored.department_id, stored.department_code, stored.department_name) = (
+        item_department if item_department[0] is not None else window_department
+    )
     _INSERT_RATING.run(conn, {
         "id": stored.id, "level": stored.level, "scale": stored.scale,
         "channel": stored.channel, "window_id": window_id, "staff_id": staff_id,
-        "service_id": service_id, "invitation_id": invitation_id, "case_no": stored.case_no,
+        "service_id": service_id, "department_id": stored.department_id,
+        "invitation_id": invitation_id, "case_no": stored.case_no,
         "reasons": stored.reasons, "reason_version": stored.reason_version,
         "comment": stored.comment, "phone": stored.phone, "rated_at": stored.rated_at,
         "created_at": now, "uninvited": stored.uninvited, "is_default": stored.is_default,
@@ -223,7 +239,7 @@ def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
     # event follows the rating in the outbox, so upstream gets the rating first.
     rollup.add_rating(conn, level=stored.level, rated_at=stored.rated_at, window_id=window_id,
                       staff_id=staff_id, service_id=service_id)
-    open_case_for(conn, stored, now, window_id=window_id)
+    open_case_for(conn, stored, now, window_id=window_id, department_id=stored.department_id)
     return True
 
 
@@ -245,13 +261,14 @@ def _claim_invitation(conn, invitation_id: int, window_id: int, now: datetime, s
 def _existing_by_source(source_ref: str) -> StoredRating | None:
     """A device re-sent an event we already stored: hand back what we stored."""
     row = db.session.execute(
-        sa.select(Rating, Window.code)
+        sa.select(Rating, Window.code, Department.credit_code, Department.name)
         .join(Window, Window.id == Rating.window_id)
+        .outerjoin(Department, Department.id == Rating.department_id)
         .where(Rating.source_ref == source_ref)
     ).first()
     if row is None:
         return None
-    r, window_code = row
+    r, window_code, department_code, department_name = row
     return StoredRating(
         id=r.id, level=r.level, scale=r.scale, channel=r.channel, window_code=window_code,
         rated_at=r.rated_at, case_no=r.case_no, reasons=list(r.reasons or []),
@@ -259,4 +276,6 @@ def _existing_by_source(source_ref: str) -> StoredRating | None:
         uninvited=r.uninvited, is_default=r.is_default, query_code=r.query_code,
         source_ref=r.source_ref, device_serial=r.device_serial,
         evaluator_address=r.device_address, device_keys=r.device_keys,
+        department_id=r.department_id,
+        department_code=department_code, department_name=department_name,
     )
