@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -167,3 +168,23 @@ class PauseForm(FlaskForm):
 class RevealForm(FlaskForm):
     reason = StringField(_l("查看原因"), filters=[_strip], description=_l("例如：差评回访"),
                          validators=[DataRequired(_l("请填写查看原因。")), Length(max=200)])
+
+
+class DeviceForm(FlaskForm):
+    window_id = SelectField(_l("窗口"), coerce=int)
+    protocol = RadioField(_l("协议"), default="evp", choices=[
+        ("evp", _l("EVP/1 评价器（RS-485 总线，恰好一次）")),
+        ("kp-ascii", _l("KP-ASCII 按键盒（USB，至多一次）")),
+        ("slz68", _l("SLZ-68 排队系统总线（呼叫器 + 四键评价器，至多一次）"))],
+        validators=[DataRequired(_l("请选择协议。"))])
+    port = StringField(_l("串口"), filters=[_strip], description=_l("如 /dev/serial/by-id/…"),
+                       validators=[DataRequired(REQUIRED), Length(max=200, message=_l("最长 200 个字。"))])
+    address = StringField(_l("地址"), filters=[_strip], default="1",
+                          description=_l("EVP/1：1–247；SLZ-68 评价器：0x81–0xFF"),
+                          validators=[DataRequired(REQUIRED)])
+    caller = StringField(_l("呼叫器地址（仅 SLZ-68）"), filters=[_strip],
+                         description=_l("0x01–0x7F"))
+    timeout_s = IntegerField(_l("等待评价秒数（仅 SLZ-68）"), default=30,
+                             validators=[Optional()])
+    baud = SelectField(_l("波特率"), coerce=int, default=9600,
+                       choices=[(9600, "9600"), (19200, "19200"), (115200, "115200")])

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from device_drivers.registry import get_factory
 from kiosk.devices.caller_offers import DEFAULT_TIMEOUT_S
 from kiosk.devices.config import LISTENED_PROTOCOLS
 from kiosk.devices.manage import (
     DeviceConfigError,
     DeviceSpec,
     add_device,
+    delivery_of,
     parse_address,
     remove_device,
 )
@@ -26,15 +26,6 @@ devices_cli = AppGroup("devices", help="Counter evaluators (评价器) and the d
 
 DEMO_PORT_FILE = "evaluators.tty"  # the simulator's pty link in the instance folder
 DEMO_CONTROL_FILE = "evaluators.sock"
-
-
-def delivery_of(protocol: str) -> str:
-    """What the protocol guarantees for a key press: the driver says it itself."""
-    try:
-        driver_class = getattr(get_factory(protocol), "__self__", None)
-    except ValueError:
-        return "?"
-    return getattr(driver_class, "delivery", "?")
 
 
 class AddressParam(click.ParamType):

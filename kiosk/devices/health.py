@@ -78,7 +78,7 @@ class HealthWriter:
 
     def rows(self) -> dict[int, dict]:
         out = {}
-        for worker in self.workers:
+        for worker in tuple(self.workers):  # the list changes when devices are reloaded
             port_up, health = worker.health_snapshot()
             for device in worker.bus.devices:
                 out[device.device_id] = health_row(port_up, health.get(device.address))
@@ -93,5 +93,6 @@ class HealthWriter:
                 db.session.commit()
             self._written.update(changed)
         now = time.monotonic()
-        if all(now - w.last_loop < STALLED_AFTER_S for w in self.workers):
-            write_heartbeat(self.heartbeat_path, self.workers)
+        workers = tuple(self.workers)
+        if all(now - w.last_loop < STALLED_AFTER_S for w in workers):
+            write_heartbeat(self.heartbeat_path, list(workers))

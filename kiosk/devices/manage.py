@@ -20,6 +20,17 @@ SLZ_EVALUATORS = range(0x81, 0x100)
 TIMEOUTS_S = range(5, 256)
 
 
+def delivery_of(protocol: str) -> str:
+    """What the protocol guarantees for a key press: the driver says it itself."""
+    from device_drivers.registry import get_factory
+
+    try:
+        driver_class = getattr(get_factory(protocol), "__self__", None)
+    except ValueError:
+        return "?"
+    return getattr(driver_class, "delivery", "?")
+
+
 class DeviceConfigError(ValueError):
     """A device setting that cannot work; the message says which and why."""
 

@@ -76,7 +76,7 @@ class WindowStates:
 
     def tick(self) -> None:
         now = self.clock()
-        bound = [(w, d) for w in self.workers for d in w.bus.devices if d.window_id is not None]
+        bound = [(w, d) for w in tuple(self.workers) for d in w.bus.devices if d.window_id is not None]
         views, offers, last_rated = read_windows((d.window_id for _, d in bound), now)
         for worker, device in bound:
             view = views.get(device.window_id)

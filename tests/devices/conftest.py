@@ -93,7 +93,7 @@ def start_hall(app, tmp_path):
     started: list[SimHall] = []
 
     def start(addresses=(1, 2), sim: EvpSimBus | None = None,
-              state_interval_s: float = 0.05) -> SimHall:
+              state_interval_s: float = 0.05, reload_interval_s: float = 2.0) -> SimHall:
         sim = sim or EvpSimBus(addresses, timing=False)
         transport = PtyTransport(sim, str(tmp_path / "ttyEVP"))
         link = transport.start()
@@ -106,7 +106,8 @@ def start_hall(app, tmp_path):
                                       address=address))
             db.session.commit()
         listener = Listener.from_database(app, state_interval_s=state_interval_s,
-                                          health_interval_s=0.1)
+                                          health_interval_s=0.1,
+                                          reload_interval_s=reload_interval_s)
         hall = SimHall(app, sim, transport, listener.start(), windows)
         started.append(hall)
         return hall

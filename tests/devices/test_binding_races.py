@@ -76,11 +76,11 @@ def test_newer_invitation_withdraws_the_older_from_screen_and_evaluator(start_ha
     first = hall.invite(1, "2026-RACE-A")  # citizen A leaves without rating
     assert hall.wait_state(1, evp.STATE_INVITE)
     second = hall.invite(1, "2026-RACE-B")  # citizen B is invited…
-    assert client.get(f"/w/{code}/state").json["invitation"]["id"] == second
+    assert client.get(f"/touch/{code}/state").json["invitation"]["id"] == second
     with hall.app.app_context():  # …and rates on the touchscreen
         record_rating(window_code=code, level=2, channel="touch", invitation_id=second)
 
-    assert client.get(f"/w/{code}/state").json["invitation"] is None  # A is not offered again
+    assert client.get(f"/touch/{code}/state").json["invitation"] is None  # A is not offered again
     assert wait_for(lambda: hall.state(1) in (evp.STATE_THANKS, evp.STATE_IDLE))
     time.sleep(0.3)  # several state rounds: the evaluator does not go back to A
     assert hall.state(1) != evp.STATE_INVITE
