@@ -1,6 +1,10 @@
-"""Rectification deadlines (pure): 15 working days from registration, in hall time."""
+"""Rectification deadlines: 15 working days from registration, in hall time, and the one
+deadline in force at a given time (pure, plus its SQL form for queries over many cases)."""
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
+from kiosk.models.case_decisions import CaseDeadline
 from kiosk.timeutil import to_local, to_utc
 from kiosk.workdays import CalendarRangeError, workday_deadline
 
@@ -28,3 +32,41 @@ def rectification_due(registered_utc: datetime, n: int = RECTIFICATION_WORKDAYS)
     except CalendarRangeError:
         due_local = _weekdays_only_deadline(local, n)
     return to_utc(due_local)
+
+
+# ---- the deadline in force ----------------------------------------------------------------
+# A case's deadlines are kept in case_deadline: the original one (in force from registration)
+# and one per approved extension (in force from its approval). Whatever asks "was it on
+# time?" asks which deadline was in force at the moment that matters, e.g. when the handling
+# was finished; an extension approved later never makes an earlier moment on time.
+
+def deadline_in_force(history: list[tuple[datetime, datetime]], at: datetime) -> datetime | None:
+    """The due time in force at `at`, from (effective_at, due_at) pairs; None before the
+    case existed."""
+    current = None
+    for effective_at, due_at in sorted(history):
+        if effective_at > at:
+            break
+        current = due_at
+    return current
+
+
+def deadline_in_force_sql(case_id, at):
+    """The same as an SQL scalar subquery, for queries over many cases: `case_id` and `at`
+    are columns (or bound values) of the outer query."""
+    return (sa.select(CaseDeadline.due_at)
+            .where(CaseDeadline.case_id == case_id, CaseDeadline.effective_at <= at)
+            .order_by(CaseDeadline.effective_at.desc(), CaseDeadline.id.desc())
+            .limit(1).scalar_subquery())
+
+
+def deadline_history(conn, case_id: int) -> list[tuple[datetime, datetime]]:
+    """(effective_at, due_at) of one case, oldest first."""
+    rows = conn.execute(sa.select(CaseDeadline.effective_at, CaseDeadline.due_at)
+                        .where(CaseDeadline.case_id == case_id)
+                        .order_by(CaseDeadline.effective_at, CaseDeadline.id)).all()
+    return [tuple(r) for r in rows]
+
+
+def deadline_in_force_for(conn, case_id: int, at: datetime) -> datetime | None:
+    return deadline_in_force(deadline_history(conn, case_id), at)

@@ -2,12 +2,14 @@
 import sqlalchemy as sa
 
 from kiosk.cases.deadlines import rectification_due
+from kiosk.models.case_decisions import CaseDeadline
 from kiosk.models.cases import BadCase, CaseStep
 from kiosk.ratings.levels import is_bad
 from kiosk.sync.events import queue_rating_event
 
 _INSERT_CASE = sa.insert(BadCase).returning(BadCase.id)
 _INSERT_STEP = sa.insert(CaseStep)
+_INSERT_DEADLINE = sa.insert(CaseDeadline)
 SYSTEM_ACTOR = "system"
 
 
@@ -23,6 +25,8 @@ def open_case_for(conn, stored, now, *, window_id: int, department_id=None) -> N
         "real_name": stored.phone is not None, "registered_at": now, "due_at": due,
         "original_due_at": due, "appeal_status": "none",
     }).scalar_one()
+    conn.execute(_INSERT_DEADLINE, {"case_id": case_id, "due_at": due, "effective_at": now,
+                                    "set_by": SYSTEM_ACTOR})
     conn.execute(_INSERT_STEP, {"case_id": case_id, "at": now, "actor": SYSTEM_ACTOR,
                                 "action": "register", "from_status": None,
                                 "to_status": "registered", "note": ""})

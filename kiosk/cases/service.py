@@ -1,27 +1,31 @@
 """The 差评 workflow: 登记 → 转办 → 核实 → 整改 → 反馈 → 回访 → 办结, plus deadline
-extensions and appeals (申诉).
+extensions (kiosk/cases/extensions.py) and appeals (kiosk/cases/appeals.py).
 
 Each step, in one commit: the case's new state, a history row (who, when, what), an audit
 row and a rating_event outbox row, so the status change syncs upstream exactly with it.
 """
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from kiosk.cases.exclusions import exclude_rating
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
 from kiosk.models import Rating, User
 from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
+from kiosk.models.case_decisions import CaseAppeal, CaseExtension
 from kiosk.models.cases import BadCase, CaseStep
-from kiosk.stats import indicators, rollup
+from kiosk.stats import indicators
 from kiosk.stats.indicators import is_overdue
 from kiosk.sync.events import queue_rating_event
-from kiosk.timeutil import to_utc
 
 MANAGE = ("admin", "manager")
+DECIDING_ROLES = ("admin", "manager")  # approve extensions, decide appeals at the hall
+VERIFY_OUTCOMES = ("founded", "unfounded", "mistaken", "malicious")
+EXCLUDING_OUTCOMES = ("mistaken", "malicious")  # 误评, 恶意评价
 ALL_READERS = ("admin", "manager", "auditor")
 OPEN_STATUSES = ("registered", "assigned", "verified", "rectified", "replied", "revisited")
 NOT_YET_DONE = ("registered", "assigned", "verified")
@@ -55,47 +59,90 @@ def case_for(user, case_id: int) -> BadCase:
     return case
 
 
-def may_act(user, case: BadCase, action: str) -> bool:
+HANDLER_ACTIONS = ("verify", "rectify", "reply", "revisit", "extend", "explain_overdue")
+# Decisions that someone other than the one who asked must take.
+DECISIONS = {"approve_extension": "extension", "refuse_extension": "extension",
+             "decide_appeal": "appeal"}
+
+
+def pending_extension(case: BadCase) -> CaseExtension | None:
+    return db.session.scalars(sa.select(CaseExtension).where(
+        CaseExtension.case_id == case.id, CaseExtension.status == "pending")).first()
+
+
+def pending_appeal(case: BadCase) -> CaseAppeal | None:
+    return db.session.scalars(sa.select(CaseAppeal).where(
+        CaseAppeal.case_id == case.id, CaseAppeal.status == "pending")).first()
+
+
+def is_responsible(user, case: BadCase) -> bool:
+    """The case's handler (转办 target) answers for it, and may appeal it."""
+    return case.assignee_id == user.id
+
+
+def refusal(user, case: BadCase, action: str):
+    """Why this user may not take this step on this case (None: they may)."""
+    if action == "appeal":
+        return None if is_responsible(user, case) else _l("只有该差评的承办人可以申诉。")
+    if action in DECISIONS:
+        if user.role not in DECIDING_ROLES:
+            return _l("您无权执行此操作。")
+        if DECISIONS[action] == "extension":
+            asked = pending_extension(case)
+            asker = asked and asked.requested_by
+        else:
+            asked = pending_appeal(case)
+            asker = asked and asked.filed_by
+        if asker == user.username:
+            return (_l("不能审批自己提出的延期申请，须由其他管理人员审批。")
+                    if DECISIONS[action] == "extension"
+                    else _l("不能审核自己提出的申诉，须由其他有权人员审核。"))
+        return None
     if user.role in MANAGE:
-        return True
-    if user.role == "handler" and case.assignee_id == user.id:
-        return action in ("verify", "rectify", "reply", "revisit", "extend", "appeal")
-    return False
+        return None
+    if user.role == "handler" and is_responsible(user, case) and action in HANDLER_ACTIONS:
+        return None
+    return _l("您无权执行此操作。")
 
 
-def allowed_actions(user, case: BadCase) -> list[str]:
+def may_act(user, case: BadCase, action: str) -> bool:
+    return refusal(user, case, action) is None
+
+
+def allowed_actions(user, case: BadCase, now: datetime | None = None) -> list[str]:
     """The steps this user can take now (for the page's forms)."""
+    now = now or utcnow()
     return [a for a, rule in STEP_RULES.items()
-            if may_act(user, case, a) and rule(case) is None]
+            if may_act(user, case, a) and rule(case, now) is None]
 
 
 # ---- state rules (None: allowed; otherwise the reason it is not) ---------------------------
 
-def _rule_assign(c):
+def _rule_assign(c, _now):
     return None if c.status in ("registered", "assigned") else _l("该工单已核实，不能再转办。")
 
 
-def _rule_verify(c):
+def _rule_verify(c, _now):
     return None if c.status == "assigned" else _l("只有已转办的工单可以核实。")
 
 
-def _rule_rectify(c):
+def _rule_rectify(c, _now):
     if c.status != "verified":
         return _l("只有已核实的工单可以登记整改。")
     return None if c.verification == "founded" else _l("核实为不属实的差评无需整改，请直接反馈。")
 
 
-def _rule_reply(c):
+def _rule_reply(c, _now):
     if c.status == "rectified" or (c.status == "verified" and c.verification != "founded"):
         return None
     return _l("请先完成核实和整改，再反馈群众。")
 
 
-def _rule_revisit(c):
+def _rule_revisit(c, _now):
     return None if c.status == "replied" else _l("反馈群众后才能回访。")
 
 
-def _rule_close(c):
+def _rule_close(c, _now):
     if c.status == "revisited":
         return None
     if c.status == "replied":
@@ -103,24 +150,50 @@ def _rule_close(c):
     return _l("反馈群众后才能办结。")
 
 
-def _rule_extend(c):
-    return None if c.status in NOT_YET_DONE else _l("整改已完成，无需延期。")
+def _rule_extend(c, now):
+    if c.status not in NOT_YET_DONE:
+        return _l("整改已完成，无需延期。")
+    if now > c.due_at:
+        return _l("已超过整改期限，不能再申请延期，工单按逾期处理；可以登记逾期说明。")
+    return None if pending_extension(c) is None else _l("已有一个待审批的延期申请。")
 
 
-def _rule_appeal(c):
+def _rule_decide_extension(c, now):
+    if pending_extension(c) is None:
+        return _l("没有待审批的延期申请。")
+    return None if now <= c.due_at else _l("整改期限已过，延期申请已失效，不能再批准。")
+
+
+def _rule_refuse_extension(c, _now):
+    return None if pending_extension(c) is not None else _l("没有待审批的延期申请。")
+
+
+def _rule_explain_overdue(c, now):
+    return None if is_overdue(c.status, c.due_at, now) \
+        else _l("工单未逾期，无需逾期说明。")
+
+
+def _rule_appeal(c, _now):
     if c.status == "closed":
         return _l("工单已办结。")
+    if c.rating.excluded:
+        return _l("该评价已不计入统计。")
     return None if c.appeal_status == "none" else _l("该差评已经申诉过。")
 
 
-def _rule_decide(c):
-    return None if c.appeal_status == "pending" else _l("没有待审核的申诉。")
+def _rule_decide(c, _now):
+    appeal = pending_appeal(c)
+    if appeal is None:
+        return _l("没有待审核的申诉。")
+    return None if appeal.decider == "hall" else _l("该申诉已提交上级复核，由上级作出决定。")
 
 
 STEP_RULES: dict[str, Callable] = {
     "assign": _rule_assign, "verify": _rule_verify, "rectify": _rule_rectify,
     "reply": _rule_reply, "revisit": _rule_revisit, "close": _rule_close,
-    "extend": _rule_extend, "appeal": _rule_appeal, "decide_appeal": _rule_decide,
+    "extend": _rule_extend, "approve_extension": _rule_decide_extension,
+    "refuse_extension": _rule_refuse_extension, "explain_overdue": _rule_explain_overdue,
+    "appeal": _rule_appeal, "decide_appeal": _rule_decide,
 }
 
 
@@ -136,15 +209,17 @@ def _text(value, label, *, required=True) -> str:
 
 
 def _step(user, case_id: int, action: str, note: str, change: Callable[[BadCase, datetime], str],
-          *, now: datetime | None = None) -> BadCase:
+          *, now: datetime | None = None, status_event: bool = True) -> BadCase:
     """Runs one step in one write transaction; change() mutates the case and returns the new
-    status."""
+    status. status_event: queue a case_status event upstream (steps that change nothing the
+    upstreams track, such as a request still to be decided, do not)."""
     now = now or utcnow()
     with write_transaction(db.session()):
         case = case_for(user, case_id)
-        if not may_act(user, case, action):
-            raise CaseError(_l("您无权执行此操作。"), status=403)
-        problem = STEP_RULES[action](case)
+        why_not = refusal(user, case, action)
+        if why_not is not None:
+            raise CaseError(why_not, status=403)
+        problem = STEP_RULES[action](case, now)
         if problem is not None:
             raise CaseError(problem, status=409)
         before = {"status": case.status, "appeal_status": case.appeal_status,
@@ -156,8 +231,10 @@ def _step(user, case_id: int, action: str, note: str, change: Callable[[BadCase,
         audit(user.username, f"case_{action}", "bad_case", case.id, before=before,
               after={"status": to_status, "appeal_status": case.appeal_status,
                      "due_at": case.due_at.isoformat(), "note": note[:200]})
-        queue_rating_event(db.session, case.rating_id, "case_status", status=to_status,
-                           due_at=case.due_at, note=f"{action}: {note}"[:500], at=now)
+        if status_event:
+            queue_rating_event(db.session, case.rating_id, "case_status", status=to_status,
+                               due_at=case.due_at, note=f"{action}: {note}"[:500], at=now,
+                               facts={"action": action, "from_status": before["status"]})
         db.session.commit()
     return db.session.get(BadCase, case_id)
 
@@ -177,12 +254,17 @@ def assign(user, case_id: int, assignee_id: int, note: str = "", now=None) -> Ba
 
 
 def verify(user, case_id: int, outcome: str, note: str, now=None) -> BadCase:
-    if outcome not in ("founded", "unfounded", "mistaken"):
+    """误评/恶意 found by 核实 takes the rating out of the statistics at once (kept, marked)."""
+    if outcome not in VERIFY_OUTCOMES:
         raise CaseError(_l("请选择核实结果。"))
     note = _text(note, _l("核实情况"))
 
-    def change(case, _now):
+    def change(case, at):
         case.verification = outcome
+        if outcome in EXCLUDING_OUTCOMES:
+            exclude_rating(db.session.connection(), rating_id=case.rating_id, case_id=case.id,
+                           ground=outcome, source="verification", decided_by=user.username,
+                           at=at, note=note)
         return "verified"
 
     return _step(user, case_id, "verify", f"[{outcome}] {note}", change, now=now)
@@ -231,54 +313,6 @@ def close(user, case_id: int, note: str = "", now=None) -> BadCase:
         return "closed"
 
     return _step(user, case_id, "close", note, change, now=now)
-
-
-def extend(user, case_id: int, new_date: date, reason: str, now=None) -> BadCase:
-    reason = _text(reason, _l("延期原因"))
-    new_due = to_utc(datetime.combine(new_date, datetime.max.time()).replace(microsecond=0))
-
-    def change(case, _now):
-        if new_due <= case.due_at:
-            raise CaseError(_l("新的整改期限必须晚于当前期限。"))
-        case.due_at, case.extension_reason = new_due, reason
-        return case.status
-
-    return _step(user, case_id, "extend", f"{new_date.isoformat()}: {reason}", change, now=now)
-
-
-def appeal(user, case_id: int, reason: str, now=None) -> BadCase:
-    reason = _text(reason, _l("申诉理由"))
-
-    def change(case, _now):
-        case.appeal_status, case.appeal_reason = "pending", reason
-        return case.status
-
-    return _step(user, case_id, "appeal", reason, change, now=now)
-
-
-def decide_appeal(user, case_id: int, accept: bool, note: str, now=None) -> BadCase:
-    """Accepted: the 差评 is excluded from statistics (never deleted) and the case closes."""
-    note = _text(note, _l("审核意见"))
-
-    def change(case, at):
-        if not accept:
-            case.appeal_status = "rejected"
-            return case.status
-        case.appeal_status = "accepted"
-        case.verification = "mistaken"
-        case.closed_at = at
-        rating = case.rating
-        rating.excluded = True
-        rollup.remove_rating(db.session.connection(), level=rating.level,
-                             rated_at=rating.rated_at, window_id=rating.window_id,
-                             staff_id=rating.staff_id, service_id=rating.service_id)
-        audit(user.username, "exclude", "rating", rating.id, before={"excluded": False},
-              after={"excluded": True})
-        queue_rating_event(db.session, rating.id, "excluded", note=note[:500], at=at)
-        return "closed"
-
-    action_note = ("accepted: " if accept else "rejected: ") + note
-    return _step(user, case_id, "decide_appeal", action_note, change, now=now)
 
 
 # ---- queries ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kiosk.auth.decorators import role_required
-from kiosk.cases import labels, service
+from kiosk.cases import appeals, extensions, labels, service
+from kiosk.cases.exclusions import exclusion_of
 from kiosk.cases.ledger import ledger_xlsx
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
@@ -41,14 +42,23 @@ def case_list():
 @bp.get("/<int:case_id>")
 @role_required(*READERS)
 def case_detail(case_id: int):
-    case = _case_or_abort(case_id)
+    return _detail_page(_case_or_abort(case_id), revealed=None)
+
+
+def _detail_page(case, revealed):
     now = utcnow()
     return render_template(
         "cases/detail.html", case=case, rating=case.rating, labels=labels, levels=LEVEL_NAMES,
-        actions=service.allowed_actions(current_user, case), mask=labels.mask,
+        actions=service.allowed_actions(current_user, case, now), mask=labels.mask,
         overdue=is_overdue(case.status, case.due_at, now),
-        assignees=service.assignable_users(), revealed=None,
+        assignees=service.assignable_users(), revealed=revealed,
+        deadlines=extensions.deadlines_of(case.id), requests=extensions.extensions_of(case.id),
+        appeals=appeals.appeals_of(case.id), exclusion=exclusion_of_case(case),
     )
+
+
+def exclusion_of_case(case):
+    return exclusion_of(db.session.connection(), case.rating_id)
 
 
 def _case_or_abort(case_id: int):
@@ -73,10 +83,14 @@ STEPS = {
     "reply": lambda u, i, f: service.reply(u, i, f.get("note", "")),
     "revisit": lambda u, i, f: service.revisit(u, i, f.get("result", ""), f.get("note", "")),
     "close": lambda u, i, f: service.close(u, i, f.get("note", "")),
-    "extend": lambda u, i, f: service.extend(u, i, _parse_date(f.get("new_date")),
-                                             f.get("note", "")),
-    "appeal": lambda u, i, f: service.appeal(u, i, f.get("note", "")),
-    "decide_appeal": lambda u, i, f: service.decide_appeal(
+    "extend": lambda u, i, f: extensions.request_extension(
+        u, i, _parse_date(f.get("new_date")), f.get("note", "")),
+    "approve_extension": lambda u, i, f: extensions.approve_extension(u, i, f.get("note", "")),
+    "refuse_extension": lambda u, i, f: extensions.refuse_extension(u, i, f.get("note", "")),
+    "explain_overdue": lambda u, i, f: extensions.explain_overdue(u, i, f.get("note", "")),
+    "appeal": lambda u, i, f: appeals.file_appeal(u, i, f.get("note", ""),
+                                                  f.get("ground", "mistaken")),
+    "decide_appeal": lambda u, i, f: appeals.decide_appeal(
         u, i, f.get("decision") == "accept", f.get("note", "")),
 }
 
@@ -117,13 +131,7 @@ def reveal(case_id: int):
     except RevealRefused as exc:
         flash(exc.message, "error")
         return redirect(url_for("cases.case_detail", case_id=case_id))
-    case = _case_or_abort(case_id)
-    return render_template(
-        "cases/detail.html", case=case, rating=case.rating, labels=labels, levels=LEVEL_NAMES,
-        actions=service.allowed_actions(current_user, case), mask=labels.mask,
-        overdue=is_overdue(case.status, case.due_at, utcnow()),
-        assignees=service.assignable_users(), revealed=phone,
-    )
+    return _detail_page(_case_or_abort(case_id), revealed=phone)
 
 
 @bp.get("/ledger.xlsx")

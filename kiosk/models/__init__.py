@@ -65,3 +65,12 @@ from kiosk.models.cases import (  # noqa: E402
 )
 
 __all__ += ["BadCase", "CaseStep", "RatingDaily", "RatingHourly", "RatingWindowDay"]
+from kiosk.models.case_decisions import (  # noqa: E402
+    CaseAppeal,
+    CaseDeadline,
+    CaseExtension,
+    RatingExclusion,
+)
+from kiosk.models.hub_appeals import HubAppeal  # noqa: E402
+
+__all__ += ["CaseAppeal", "CaseDeadline", "CaseExtension", "HubAppeal", "RatingExclusion"]

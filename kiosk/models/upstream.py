@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
 
-DELIVERY_STATUSES = ("pending", "accepted", "failed", "held")
+DELIVERY_STATUSES = ("pending", "accepted", "failed", "held", "dead")
 
 
 class UpstreamDelivery(db.Model):
@@ -24,6 +24,9 @@ class UpstreamDelivery(db.Model):
     receipt_id: Mapped[str | None] = mapped_column(sa.String(100))  # e.g. evaluateUnid
     last_error: Mapped[str | None] = mapped_column(sa.Text)  # or the reason it is held
     attempts: Mapped[int] = mapped_column(default=0)
+    # Answers that refused this record: past the upstream's max_refusals it goes dead
+    # (an unreachable upstream is not the record's fault and never counts here).
+    refusals: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -31,7 +34,7 @@ class UpstreamDelivery(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("upstream", "outbox_id", name="uq_upstream_delivery"),
         sa.CheckConstraint(
-            "status IN ('pending', 'accepted', 'failed', 'held')", name="status"
+            "status IN ('pending', 'accepted', 'failed', 'held', 'dead')", name="status"
         ),
         sa.Index("ix_upstream_delivery_due", "upstream", "status", "next_attempt_at"),
     )

@@ -24,7 +24,9 @@ CHANNEL_GBT = {
 RECTIFICATION_STATUSES = ("0", "10", "11", "12", "20", "21", "220", "221", "222", "3", "999")
 RECTIFICATION_DEFAULT = "0"
 # supplement and photos come from the mobile channel (补充评价, photo fingerprints).
-EVENT_TYPES = ("case_status", "excluded", "reinstated", "supplement", "photos")
+# appeal: filed (申诉), for the hall's or the hub's decision; appeal_decided: its outcome.
+EVENT_TYPES = ("case_status", "excluded", "reinstated", "supplement", "photos", "appeal",
+               "appeal_decided")
 CASE_STATUSES = (
     "registered", "assigned", "verified", "rectifying", "rectified", "replied", "revisited",
     "closed",
@@ -93,7 +95,8 @@ def rating_event_record(
 ) -> dict:
     """A later event on a rating. `event_id` is a fresh uuid7: the hub de-duplicates by it and
     applies events in `at` order, so a late or repeated event never rolls a status back.
-    `facts` are the event's own extra fields (a supplement's photos, its assess_number)."""
+    `facts` are the event's own extra fields (a supplement's photos, its assess_number, a
+    case step's action, an appeal's id)."""
     if event not in EVENT_TYPES:
         raise ValueError(f"unknown event {event}")
     if event == "case_status" and status not in CASE_STATUSES:

@@ -3,6 +3,7 @@ import re
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 
 from kiosk.auth.passwords import hash_password
 from kiosk.extensions import db
@@ -38,6 +39,13 @@ def bad_rating(window="A01", level=5, phone=None, rated_at: datetime | None = No
     return stored.id, case_id
 
 
+def _fresh_csrf() -> None:
+    """Inside a test's own app context every request shares `g`, where Flask-WTF caches the
+    CSRF token: forget it, so each client gets its own session's token."""
+    if has_app_context():
+        g.pop("csrf_token", None)
+
+
 class Client:
     def __init__(self, client):
         self.c = client
@@ -46,6 +54,7 @@ class Client:
         return self.c.get(path, **kw)
 
     def post(self, path, data=None, token_from="/admin/cases"):
+        _fresh_csrf()
         html = self.c.get(token_from).get_data(as_text=True)
         data = {"csrf_token": _TOKEN.search(html).group(1), **(data or {})}
         return self.c.post(path, data=data)
@@ -53,6 +62,7 @@ class Client:
 
 def login(app, username) -> Client:
     client = app.test_client()
+    _fresh_csrf()
     token = _TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
     r = client.post("/login", data={"username": username, "password": PASSWORD,
                                     "csrf_token": token})

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from kiosk.cases import service
+from kiosk.cases import appeals, service
 from kiosk.cases.deadlines import rectification_due
 from kiosk.cases.public import handling_status
 from kiosk.extensions import db
@@ -108,7 +108,7 @@ def test_deadline_spans_national_day_and_its_make_up_saturday(ctx):
     assert to_local(rectification_due(registered)).date() == date(2026, 10, 29)
 
 
-def test_overdue_flag_and_extension(ctx):
+def test_overdue_flag(ctx):
     _, case_id = bad_rating()
     case = db.session.get(BadCase, case_id)
     after_due = case.due_at + timedelta(seconds=1)
@@ -117,19 +117,6 @@ def test_overdue_flag_and_extension(ctx):
     mgr = user("mgr")
     assert [c.id for c, _, late in service.list_cases(mgr, overdue=True, now=after_due)] == [
         case_id]
-    with pytest.raises(service.CaseError):
-        service.extend(mgr, case_id, to_local(case.due_at).date() + timedelta(days=5), "  ")
-    with pytest.raises(service.CaseError):
-        service.extend(mgr, case_id, to_local(case.due_at).date(), "需协调不动产中心")
-    new_day = to_local(case.due_at).date() + timedelta(days=10)
-    case = service.extend(mgr, case_id, new_day, "需协调不动产中心")
-    assert to_local(case.due_at) == datetime.combine(new_day, datetime.max.time()).replace(
-        microsecond=0)
-    assert case.original_due_at < case.due_at and case.extension_reason == "需协调不动产中心"
-    assert service.open_and_overdue_counts(after_due)["overdue"] == 0
-    assert service.list_cases(mgr, overdue=True, now=after_due) == []
-    event = events_for(case.rating_id)[-1]
-    assert event["status"] == "registered" and "需协调" in event["note"]
 
 
 def test_accepted_appeal_excludes_the_rating_from_statistics_but_keeps_it(ctx):
@@ -139,28 +126,30 @@ def test_accepted_appeal_excludes_the_rating_from_statistics_but_keeps_it(ctx):
     assert queries.totals(period).counts == (0, 0, 0, 0, 1)
     mgr = user("mgr")
     service.assign(mgr, case_id, user("h1").id)
-    service.appeal(user("h1"), case_id, "评价人误按")
+    appeals.file_appeal(user("h1"), case_id, "评价人误按")
     with pytest.raises(service.CaseError):
-        service.decide_appeal(user("h1"), case_id, True, "handler may not decide")
-    case = service.decide_appeal(mgr, case_id, True, "监控核实为误按")
+        appeals.decide_appeal(user("h1"), case_id, True, "handler may not decide")
+    case = appeals.decide_appeal(mgr, case_id, True, "监控核实为误按")
     assert case.status == "closed" and case.appeal_status == "accepted"
     rating = db.session.get(Rating, rating_id)
     assert rating is not None and rating.excluded
     assert queries.totals(period).total == 0
     assert queries.case_counts(period, datetime(2030, 1, 1)).cases == 0
-    assert [e["event"] for e in events_for(rating_id)][-2:] == ["excluded", "case_status"]
+    assert [e["event"] for e in events_for(rating_id)][-3:] == [
+        "appeal_decided", "excluded", "case_status"]
     assert handling_status(rating_id)[1] is None
 
 
 def test_rejected_appeal_keeps_the_case_going(ctx):
     rating_id, case_id = bad_rating()
     mgr = user("mgr")
-    service.appeal(mgr, case_id, "理由")
-    case = service.decide_appeal(mgr, case_id, False, "理由不充分")
-    assert case.appeal_status == "rejected" and case.status == "registered"
+    service.assign(mgr, case_id, user("h1").id)
+    appeals.file_appeal(user("h1"), case_id, "理由")
+    case = appeals.decide_appeal(mgr, case_id, False, "理由不充分")
+    assert case.appeal_status == "rejected" and case.status == "assigned"
     assert not db.session.get(Rating, rating_id).excluded
     with pytest.raises(service.CaseError):
-        service.appeal(mgr, case_id, "再次申诉")
+        appeals.file_appeal(user("h1"), case_id, "再次申诉")
 
 
 def test_handler_sees_only_own_cases(app, ctx):

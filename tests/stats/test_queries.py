@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from kiosk.cases import service
+from kiosk.cases import appeals, service
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
@@ -44,8 +44,9 @@ def data(app):
         service.rectify(h1, founded, "整改")
         service.reply(h1, founded, "已整改")
         service.revisit(mgr, founded, "satisfied")
-        service.appeal(mgr, mistaken, "误按")
-        service.decide_appeal(mgr, mistaken, True, "核实为误按")
+        service.assign(mgr, mistaken, h1.id)
+        appeals.file_appeal(h1, mistaken, "误按")
+        appeals.decide_appeal(mgr, mistaken, True, "核实为误按")
         yield
 
 
