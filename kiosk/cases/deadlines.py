@@ -60,6 +60,13 @@ def deadline_in_force_sql(case_id, at):
             .limit(1).scalar_subquery())
 
 
+def sql_deadline_in_force(case_id: str, at: str) -> str:
+    """The same as SQL text, for the indicators' SQL: `case_id` and `at` are expressions of
+    the outer query (e.g. "c.id", "c.done_at")."""
+    return (f"(SELECT d.due_at FROM case_deadline d WHERE d.case_id = {case_id} "
+            f"AND d.effective_at <= {at} ORDER BY d.effective_at DESC, d.id DESC LIMIT 1)")
+
+
 def deadline_history(conn, case_id: int) -> list[tuple[datetime, datetime]]:
     """(effective_at, due_at) of one case, oldest first."""
     rows = conn.execute(sa.select(CaseDeadline.effective_at, CaseDeadline.due_at)

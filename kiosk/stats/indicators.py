@@ -22,6 +22,8 @@ from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 
+from kiosk.cases.deadlines import sql_deadline_in_force
+
 PERCENT_DECIMALS = 2
 GOOD_LEVELS = (1, 2, 3)  # 非常满意, 满意, 基本满意
 BAD_LEVELS = (4, 5)  # 不满意, 非常不满意
@@ -80,7 +82,9 @@ CASE_COUNT_SQL = {
     "cases": CASE_COUNTED,
     "finished": f"{CASE_COUNTED} AND c.done_at IS NOT NULL",
     "due": f"{CASE_COUNTED} AND (c.done_at IS NOT NULL OR c.due_at < :now)",
-    "on_time": f"{CASE_COUNTED} AND c.done_at IS NOT NULL AND c.done_at <= c.due_at",
+    # Against the deadline in force when the handling was finished (kiosk/cases/deadlines.py).
+    "on_time": f"{CASE_COUNTED} AND c.done_at IS NOT NULL "
+               f"AND c.done_at <= {sql_deadline_in_force('c.id', 'c.done_at')}",
     "real_name": f"{CASE_COUNTED} AND c.real_name",
     "real_name_revisited": f"{CASE_COUNTED} AND c.real_name AND c.revisited_at IS NOT NULL",
     "revisited": f"{CASE_COUNTED} AND c.revisited_at IS NOT NULL",

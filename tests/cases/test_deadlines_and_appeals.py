@@ -198,3 +198,20 @@ def test_browser_refuses_late_extension_and_self_decisions(app, ctx):
                       {"decision": "accept", "note": "核实为误按"}).status_code == 302
     page = other.get(f"/admin/cases/{case.id}").get_data(as_text=True)
     assert "不计入统计" in page and "root" in page
+
+
+def test_on_time_rate_counts_against_the_deadline_in_force_when_finished(ctx):
+    _, extended = assigned_case()
+    _, late = assigned_case()
+    original = extended.due_at
+    extensions.request_extension(user("h1"), extended.id, to_local(original).date()
+                                 + timedelta(days=7), "需外单位协助",
+                                 now=original - timedelta(days=2))
+    extensions.approve_extension(user("mgr"), extended.id, now=original - timedelta(days=1))
+    finished = original + timedelta(days=2)  # after the original, before the extended one
+    service.verify(user("h1"), extended.id, "founded", "属实", now=finished)
+    service.rectify(user("h1"), extended.id, "已整改", now=finished)
+    service.verify(user("h1"), late.id, "founded", "属实", now=finished)
+    service.rectify(user("h1"), late.id, "已整改", now=finished)
+    counts = queries.case_counts(None, finished + timedelta(days=30))
+    assert (counts.on_time, counts.due) == (1, 2)
