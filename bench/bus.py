@@ -1,92 +1,76 @@
-"""Bench: 32 simulated EVP/1 devices on one 9600-baud bus behind a real pty.
+"""Bench: the shipped device listener (`flask --app wsgi devices listen`, its own process,
+its default settings) driving 32 emulated EVP/1 evaluators on one 9600-baud bus behind a
+real pty, recording into the hall's SQLite in a folder of this worktree.
 
-The simulator runs in its own process (`python -m device_drivers.simulator serve`,
-real byte timing, 0.5 ms turnaround); 1,000 presses are sent over its control
-socket while the host runs the bus master. For every event the host calls
-commit() — by default a real durable SQLite commit (WAL, synchronous=FULL,
-UNIQUE(device_serial, event_id)) — and then ack().
+The emulator (this process) models the wire byte by byte (device_drivers/simulator, real
+timing, 0.5 ms turnaround) and timestamps, for every event, the moment the last byte of its
+first EVENT answer is on the wire and the moment the listener's ACK for it has arrived. A
+re-sent event (the listener retried or the ACK went astray) keeps its first EVENT time, so
+retries count against the host. Host overhead = ACK arrived - EVENT sent - the ACK's own
+wire time (12 bytes at 9600 baud = 12.5 ms): decode, the durable record path
+(record_rating: rating + rollups + outbox in one group commit) and the ACK write.
 
-Prints
-  (a) host overhead: last byte of EVENT read -> ACK written (p50/p99), split into
-      framing-only and the commit itself;
-  (b) idle poll-cycle time for 32 POLL/NONE exchanges vs the line-rate minimum;
-  (c) stored vs pressed.
-and a final line: BENCH bus host_overhead_p99_ms=… bus_efficiency_pct=… stored=… pressed=…
+Baseline, same run, same folder: a bare durable SQLite commit (WAL, synchronous=FULL) of
+the same rows (a rating row and an outbox row) per event, p50/p99; the ratio is printed.
+Bus efficiency: idle POLL/NONE exchanges per second the listener achieves, against the
+line-rate maximum (8-byte POLL + 9-byte NONE + turnaround).
 
-Run: .venv/bin/python bench/bus.py [--presses 1000] [--devices 32] [--seconds 25]
+Run: .venv/bin/python bench/bus.py [--devices 32] [--presses 600] [--seconds 20]
+Last line: BENCH bus host_overhead_p99_ms=… baseline_commit_p99_ms=… ratio_p99=…
+bus_efficiency_pct=… stored=… pressed=…
 """
-
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
+import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from device_drivers import evp  # noqa: E402
-from device_drivers.errors import DriverError  # noqa: E402
-from device_drivers.evp_bus import READ_TICK_S, EvpBus  # noqa: E402
-from device_drivers.simulator.control import ControlClient  # noqa: E402
-from device_drivers.simulator.pty_transport import wait_for_path  # noqa: E402
-from device_drivers.transport import open_port  # noqa: E402
+from device_drivers.simulator import EvpSimBus, PtyTransport  # noqa: E402
 
 BAUD = 9600
-RUN_LIMIT_S = 110.0
+ACK_WIRE_S = evp.wire_time_s(evp.MIN_FRAME_LEN + 4, BAUD)
+EXCHANGE_S = evp.wire_time_s(2 * evp.MIN_FRAME_LEN + 1, BAUD) + 0.0005
+RUN_LIMIT_S = 120.0
 
 
-class TimedPort:
-    """Port wrapper that timestamps each ACK frame the moment write() returns."""
+class TimedBus(EvpSimBus):
+    """The emulated devices, timing each event from its first EVENT to its ACK."""
 
-    def __init__(self, port) -> None:
-        self._port = port
-        self.ack_written: dict[bytes, float] = {}
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event_sent: dict[tuple[int, int], float] = {}
+        self.acked: dict[tuple[int, int], float] = {}
+        self.resent = 0
+        self.polls = 0
 
-    def write(self, data: bytes) -> int:
-        n = self._port.write(data)
-        if len(data) > 3 and data[3] == evp.CMD_ACK:
-            key = (data[1], data[5:9])  # (address, event_id)
-            self.ack_written.setdefault(bytes((key[0],)) + key[1], time.perf_counter())
-        return n
+    def _on_frame(self, frame, done_at):
+        if frame.cmd == evp.CMD_POLL:
+            self.polls += 1
+        elif frame.cmd == evp.CMD_ACK and len(frame.data) == 4:
+            key = (frame.addr, int.from_bytes(frame.data, "little"))
+            self.acked.setdefault(key, done_at)
+        super()._on_frame(frame, done_at)
 
-    def __getattr__(self, name):
-        return getattr(self._port, name)
-
-    def __setattr__(self, name, value):
-        if name in ("_port", "ack_written"):
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self._port, name, value)
-
-
-class SqliteSink:
-    def __init__(self, path: str) -> None:
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("""CREATE TABLE IF NOT EXISTS device_event (
-            id INTEGER PRIMARY KEY, device_serial TEXT NOT NULL, event_id INTEGER NOT NULL,
-            type INTEGER NOT NULL, key INTEGER NOT NULL, event_time TEXT NOT NULL,
-            UNIQUE (device_serial, event_id))""")
-
-    def commit(self, event) -> None:
-        # One transaction per event; a duplicate (re-sent after a lost ACK) is ignored.
-        self.db.execute("BEGIN IMMEDIATE")
-        self.db.execute("INSERT OR IGNORE INTO device_event (device_serial, event_id, type, key, event_time)"
-                        " VALUES (?, ?, ?, ?, ?)", (event.device_serial, event.event_id, event.type,
-                                                    event.key, event.event_time.isoformat()))
-        self.db.execute("COMMIT")
-
-    def count_presses(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM device_event WHERE type IN (1, 2)").fetchone()[0]
+    def emit(self, data, earliest):
+        super().emit(data, earliest)
+        if len(data) > 9 and data[3] == evp.CMD_EVENT:
+            key = (data[1], int.from_bytes(data[5:9], "little"))
+            if key in self.event_sent:
+                self.resent += 1
+            else:
+                self.event_sent[key] = self._tx_free_at  # the last byte's time on the wire
 
 
 def pct(values: list[float], q: float) -> float:
@@ -94,107 +78,146 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def file_system(path: Path) -> str:
+    out = subprocess.run(["df", "-T", str(path)], capture_output=True, text=True).stdout
+    fields = out.splitlines()[-1].split()
+    return f"{fields[1]} ({fields[0]}, mounted on {fields[-1]})"
+
+
+def prepare_hall(instance: Path, link: str, devices: int) -> None:
+    """The demo hall with `devices` evaluators on one port, spread over its windows."""
+    os.environ["KIOSK_INSTANCE_PATH"] = str(instance)
+    from kiosk import create_app
+    from kiosk.devices.manage import DeviceSpec, add_device
+    from kiosk.extensions import db
+    from kiosk.models import Window
+    from kiosk.seed import seed_demo
+
+    app = create_app()
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        seed_demo()
+        codes = [w.code for w in db.session.query(Window).order_by(Window.code)]
+        for address in range(1, devices + 1):
+            add_device(DeviceSpec(codes[(address - 1) % len(codes)], "evp", link, address),
+                       "bench")
+        db.session.commit()
+        db.engine.dispose()
+
+
+def baseline_commits(folder: Path, n: int) -> list[float]:
+    """A bare durable commit of one rating row and one outbox row, n times, in ms."""
+    conn = sqlite3.connect(folder / "baseline.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE rating (id TEXT PRIMARY KEY, level INT, window_id INT,"
+                 " rated_at TEXT, source_ref TEXT UNIQUE, device_serial TEXT, device_address INT)")
+    conn.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, record_id TEXT, payload TEXT)")
+    times = []
+    payload = json.dumps({"kind": "rating", "level": 2, "window_code": "A01", "x": "y" * 400})
+    for i in range(n):
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        rid = uuid.uuid4().hex
+        conn.execute("INSERT INTO rating VALUES (?, 2, 1, '2026-01-01 00:00:00', ?, 'S', 1)",
+                     (rid, f"evp:S:{i}"))
+        conn.execute("INSERT INTO outbox (record_id, payload) VALUES (?, ?)", (rid, payload))
+        conn.execute("COMMIT")
+        times.append((time.perf_counter() - t0) * 1000)
+    conn.close()
+    return times
+
+
+def count_ratings(instance: Path) -> int:
+    conn = sqlite3.connect(instance / "hall.db")
+    try:
+        return conn.execute("SELECT count(*) FROM rating WHERE device_address IS NOT NULL"
+                            ).fetchone()[0]
+    finally:
+        conn.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--devices", type=int, default=32)
-    ap.add_argument("--presses", type=int, default=1000)
-    ap.add_argument("--seconds", type=float, default=25.0, help="spread the presses over this time")
-    ap.add_argument("--idle-cycles", type=int, default=8)
-    ap.add_argument("--db", help="SQLite file (default: a temp dir under the bench dir)")
+    ap.add_argument("--presses", type=int, default=600)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--keep", action="store_true", help="keep the run folder")
     args = ap.parse_args()
+
+    folder = ROOT / "bench" / "_runs" / f"bus-{os.getpid()}"
+    folder.mkdir(parents=True)
+    instance = folder / "instance"
+    instance.mkdir(mode=0o700)
+    link = str(folder / "evp.tty")
+    sim = TimedBus(range(1, args.devices + 1), baud=BAUD, timing=True)
+    transport = PtyTransport(sim, link)
+    transport.start()
+    prepare_hall(instance, link, args.devices)
+    log = open(folder / "listener.log", "wb")  # noqa: SIM115
+    env = {**os.environ, "KIOSK_INSTANCE_PATH": str(instance)}
+    listener = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "devices",
+                                 "listen"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     started = time.monotonic()
-
-    workdir = tempfile.mkdtemp(prefix="bench-bus-", dir=str(Path(__file__).resolve().parent))
-    link, sock = os.path.join(workdir, "evp"), os.path.join(workdir, "ctl.sock")
-    sim = subprocess.Popen([sys.executable, "-m", "device_drivers.simulator", "serve", "--pty-link", link,
-                            "--devices", f"1-{args.devices}", "--baud", str(BAUD), "--control", sock],
-                           stdout=subprocess.DEVNULL, cwd=str(Path(__file__).resolve().parent.parent))
     try:
-        if not wait_for_path(sock, 10):
-            print("simulator did not start", file=sys.stderr)
-            return 1
-        sink = SqliteSink(args.db or os.path.join(workdir, "bench.sqlite3"))
-        port = TimedPort(open_port(link, BAUD, READ_TICK_S))
-        bus = EvpBus(port, range(1, args.devices + 1), baud=BAUD, port_url=link)
+        # Warm-up: every device identified and its power-on event stored and acknowledged.
+        while len(sim.acked) < args.devices and time.monotonic() - started < 60:
+            time.sleep(0.1)
+        warm = set(sim.acked)
+        time.sleep(1.0)
+        polls0, t0 = sim.polls, time.monotonic()
+        time.sleep(3.0)  # idle: nothing but POLL/NONE (and health) on the bus
+        polls_per_s = (sim.polls - polls0) / (time.monotonic() - t0)
+        efficiency = 100.0 * polls_per_s * EXCHANGE_S
 
-        commit_ms: list[float] = []
-        framing_ms: list[float] = []
-        total_ms: list[float] = []
-
-        def on_event(event) -> None:
-            t0 = time.perf_counter()
-            sink.commit(event)
-            t1 = time.perf_counter()
-            try:
-                bus.ack(event)
-            except DriverError:
-                return  # comes again; the UNIQUE key dedups it
-            written = port.ack_written.pop(bytes((event.address,)) + evp.build_ack(event.event_id), None)
-            if written is not None and event.type in (1, 2):
-                commit_ms.append((t1 - t0) * 1000)
-                total_ms.append((written - event.received_monotonic) * 1000)
-                framing_ms.append(total_ms[-1] - commit_ms[-1])
-
-        # Warm-up: identify all devices and store their power-on events.
-        for _ in range(3):
-            bus.poll_cycle(on_event)
-        online = sum(h.online for h in bus.health())
-
-        # (b) idle cycles: 32 POLL/NONE exchanges each.
-        cycle_ms = []
-        for _ in range(args.idle_cycles):
-            t0 = time.perf_counter()
-            events = bus.poll_cycle(on_event)
-            if not events:
-                cycle_ms.append((time.perf_counter() - t0) * 1000)
-        line_min_ms = args.devices * evp.wire_time_s(evp.MIN_FRAME_LEN + evp.MIN_FRAME_LEN + 1, BAUD) * 1000
-        efficiency = 100.0 * line_min_ms / statistics.mean(cycle_ms)
-
-        # (c) presses spread over time from another thread, through the control socket.
-        pressed = [0, 0]  # accepted by a device, refused (queue full / no power)
         rng = random.Random(42)
-
-        def presser() -> None:
-            with ControlClient(sock) as ctl:
-                start = time.monotonic()
-                for i in range(args.presses):
-                    delay = start + args.seconds * i / args.presses - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
-                    ok = ctl.call("press", device=rng.randint(1, args.devices), key=rng.randint(1, 5))
-                    pressed[0 if ok else 1] += 1
-
-        thread = threading.Thread(target=presser, daemon=True)
-        thread.start()
+        pressed = 0
+        begin = time.monotonic()
+        for i in range(args.presses):
+            delay = begin + args.seconds * i / args.presses - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            # Keys 2-4: a level on both five- and three-level windows, so every press rates.
+            if sim.press(rng.randint(1, args.devices), rng.randint(2, 4)):
+                pressed += 1
         while time.monotonic() - started < RUN_LIMIT_S:
-            bus.poll_cycle(on_event)
-            if not thread.is_alive() and sink.count_presses() >= pressed[0]:
+            if len(set(sim.acked) - warm) >= pressed and count_ratings(instance) >= pressed:
                 break
-        stored = sink.count_presses()
-
-        print(f"devices online {online}/{args.devices}, baud {BAUD}, sqlite WAL synchronous=FULL")
-        print(f"(a) host overhead EVENT last byte read -> ACK written, n={len(total_ms)}: "
-              f"p50 {pct(total_ms, .5):.3f} ms, p99 {pct(total_ms, .99):.3f} ms "
-              f"(framing only p50 {pct(framing_ms, .5):.3f} / p99 {pct(framing_ms, .99):.3f} ms; "
-              f"commit p50 {pct(commit_ms, .5):.3f} / p99 {pct(commit_ms, .99):.3f} ms)")
-        print(f"(b) idle poll cycle ({args.devices} POLL/NONE): mean {statistics.mean(cycle_ms):.1f} ms, "
-              f"min {min(cycle_ms):.1f} ms; line-rate minimum {line_min_ms:.1f} ms "
-              f"-> bus efficiency {efficiency:.1f} %")
-        print(f"(c) pressed {pressed[0]} (refused by devices {pressed[1]}), stored {stored}; "
-              f"retries {bus.stats['retries']}, misses {bus.stats['misses']}; "
-              f"run {time.monotonic() - started:.1f} s")
-        # host_overhead includes the durable commit (fsync); framing/commit shown apart.
-        print(f"BENCH bus host_overhead_p99_ms={pct(total_ms, .99):.3f} bus_efficiency_pct={efficiency:.1f} "
-              f"stored={stored} pressed={pressed[0]} framing_p99_ms={pct(framing_ms, .99):.3f} "
-              f"commit_p99_ms={pct(commit_ms, .99):.3f}")
-        bus.close()
-        return 0 if stored == pressed[0] else 2
+            time.sleep(0.2)
+        stored = count_ratings(instance)
+        overhead = [(sim.acked[k] - ACK_WIRE_S - sent) * 1000
+                    for k, sent in sim.event_sent.items() if k in sim.acked and k not in warm]
+        unacked = sum(1 for k in sim.event_sent if k not in sim.acked)
     finally:
-        sim.terminate()
-        sim.wait(5)
-        for name in os.listdir(workdir):
-            os.unlink(os.path.join(workdir, name))
-        os.rmdir(workdir)
+        listener.terminate()
+        listener.wait(10)
+        log.close()
+        transport.close()
+    base = baseline_commits(folder, max(200, len(overhead)))
+
+    print(f"file system: {file_system(folder)}; folder {folder.relative_to(ROOT)}")
+    print(f"devices {args.devices} at {BAUD} baud; listener = flask devices listen (defaults); "
+          f"shared machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(f"host overhead EVENT on the wire -> ACK written, every event (n={len(overhead)}, "
+          f"re-sent EVENTs {sim.resent}, never acked {unacked}): "
+          f"p50 {pct(overhead, .5):.2f} ms, p99 {pct(overhead, .99):.2f} ms, "
+          f"max {max(overhead, default=float('nan')):.2f} ms")
+    print(f"baseline bare durable commit (rating + outbox row, WAL, synchronous=FULL, same "
+          f"folder, n={len(base)}): p50 {pct(base, .5):.2f} ms, p99 {pct(base, .99):.2f} ms")
+    ratio = pct(overhead, .99) / pct(base, .99)
+    print(f"ratio host overhead / bare commit: p50 {pct(overhead, .5) / pct(base, .5):.1f}x, "
+          f"p99 {ratio:.1f}x")
+    print(f"idle bus: {polls_per_s:.1f} POLL/s vs line-rate max {1 / EXCHANGE_S:.1f}/s "
+          f"-> efficiency {efficiency:.1f} %")
+    print(f"pressed {pressed}, stored {stored}")
+    print(f"BENCH bus host_overhead_p99_ms={pct(overhead, .99):.3f} "
+          f"baseline_commit_p99_ms={pct(base, .99):.3f} ratio_p99={ratio:.2f} "
+          f"bus_efficiency_pct={efficiency:.1f} stored={stored} pressed={pressed}")
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0 if stored == pressed else 2
 
 
 if __name__ == "__main__":
