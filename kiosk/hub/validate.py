@@ -4,9 +4,9 @@ import uuid
 from datetime import datetime, timedelta
 
 from kiosk.ratings.levels import SCALE_LEVELS
-from kiosk.ratings.record import CASE_STATUSES, EVENT_TYPES, SCHEMA
+from kiosk.ratings.record import CASE_STATUSES, CHANNEL_GBT, EVENT_TYPES, SCHEMA
 
-CHANNELS = frozenset(("touch", "evaluator", "qr", "default"))
+CHANNELS = frozenset(CHANNEL_GBT)
 FUTURE_TOLERANCE = timedelta(days=1)  # a hall clock a little ahead is fine, a day is not
 COMMENT_MAX = 500
 

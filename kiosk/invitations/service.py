@@ -8,9 +8,12 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
+from kiosk.later.codes import new_short_code, phone_last4
 from kiosk.models import Invitation, Rating, ServiceItem, Staff, Window
 from kiosk.models.base import utcnow
+from kiosk.notify.queue import queue_sms_invitation
 from kiosk.ratings.errors import AlreadyRated, NotFound, RatingError
+from kiosk.ratings.service import PHONE_RE
 from kiosk.timeutil import to_local, to_utc
 from kiosk.workdays import CalendarRangeError, workday_deadline
 
@@ -34,16 +37,29 @@ def _lookup(model, column, value, code: str, label: str):
 
 
 def create_invitation(
-    *, window_code: str, case_no: str, service_code=None, staff_no=None, client=None
+    *, window_code: str, case_no: str, service_code=None, staff_no=None, client=None,
+    phone: str | None = None, send_sms: bool | None = None,
 ) -> InviteResult:
+    """phone: the citizen's mobile number as the business system knows it. Its last four
+    digits let the citizen find the case later; with an SMS gateway configured (and unless
+    send_sms is False) the case's rating link goes to it by SMS."""
     case_no = (case_no or "").strip() if isinstance(case_no, str) else ""
     if not case_no or len(case_no) > CASE_NO_MAX:
         raise RatingError("bad_case_no", _l("办件编号必填，最长 %(n)d 个字符。", n=CASE_NO_MAX))
+    phone = (phone or "").strip() or None
+    if phone is not None and not PHONE_RE.match(phone):
+        raise RatingError("bad_phone", _l("手机号码格式不正确，应为 11 位数字。"))
+    if send_sms and phone is None:
+        raise RatingError("phone_required", _l("发送短信需要提供手机号码。"))
     with write_transaction(db.session()):
-        return _create(window_code, case_no, service_code, staff_no, client)
+        result = _create(window_code, case_no, service_code, staff_no, client, phone)
+        if phone is not None and send_sms is not False:
+            queue_sms_invitation(result.invitation, phone)
+        db.session.commit()
+        return result
 
 
-def _create(window_code, case_no, service_code, staff_no, client) -> InviteResult:
+def _create(window_code, case_no, service_code, staff_no, client, phone) -> InviteResult:
     window = _lookup(Window, Window.code, window_code, "unknown_window", _l("窗口"))
     if window is None:
         raise RatingError("bad_window", _l("窗口编号必填。"))
@@ -64,7 +80,9 @@ def _create(window_code, case_no, service_code, staff_no, client) -> InviteResul
         # The clerk pressed 请评价 again: offer the same invitation again, at this window.
         withdraw_older_offers(window.id, now, keep=pending.id)
         pending.window_id, pending.invited_at, pending.screen_until = window.id, now, screen_until
-        db.session.commit()
+        pending.short_code = pending.short_code or new_short_code()
+        pending.phone_last4 = phone_last4(phone) or pending.phone_last4
+        db.session.flush()
         return InviteResult(pending, created=False)
     withdraw_older_offers(window.id, now)
 
@@ -78,9 +96,11 @@ def _create(window_code, case_no, service_code, staff_no, client) -> InviteResul
         expires_at=rating_deadline(now),
         status="pending",
         client=client,
+        short_code=new_short_code(),
+        phone_last4=phone_last4(phone),
     )
     db.session.add(invitation)
-    db.session.commit()
+    db.session.flush()
     return InviteResult(invitation, created=True)
 
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("mobile", __name__)
 
-from kiosk.mobile import posters, routes  # noqa: E402,F401
+from kiosk.mobile import later, posters, routes  # noqa: E402,F401

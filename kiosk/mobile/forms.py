@@ -70,3 +70,14 @@ class SupplementForm(FlaskForm):
                             validators=[Length(max=COMMENT_MAX, message=COMMENT_TOO_LONG)])
     photos = MultipleFileField(PHOTOS_LABEL)
     submit = SubmitField(_l("提交补充评价"))
+
+
+class CaseLookupForm(FlaskForm):
+    case_no = StringField(
+        _l("办件编号"), validators=[InputRequired(message=_l("请输入办件编号。")), Length(max=50)]
+    )
+    check = StringField(
+        _l("验证信息：回执上的 6 位查询短码，或办件时所留手机号码的后 4 位"),
+        validators=[InputRequired(message=_l("请输入验证信息。")), Length(max=20)],
+    )
+    submit = SubmitField(_l("查找办件并评价"))

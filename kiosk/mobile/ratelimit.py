@@ -28,6 +28,11 @@ DEFAULT_LIMITS = {
     "uninvited_cookie": Limit(3, 600),
     "lookup_ip": Limit(10, 60),
     "lookup_cookie": Limit(10, 60),
+    # Case lookup by 办件编号 + check: a 4-digit check must not be guessable, so few
+    # attempts per client, and per case whoever asks.
+    "case_ip": Limit(30, 3600),
+    "case_cookie": Limit(5, 600),
+    "case_case": Limit(10, 3600),
 }
 
 
@@ -69,13 +74,17 @@ def is_limited(bucket: str, now: datetime | None = None) -> bool:
     return False
 
 
-def hit(bucket: str, now: datetime | None = None) -> bool:
-    """Counts one attempt; True when the client is still within every limit."""
+def hit(bucket: str, now: datetime | None = None, extra: list[str] = ()) -> bool:
+    """Counts one attempt; True when the client is still within every limit.
+    extra: further keys of the bucket counted with the "<bucket>_<kind>" limit, where
+    kind is the part before the first colon (e.g. "case:<办件编号>" under the bucket "case")."""
     now = now or utcnow()
     allowed = True
+    keys = client_keys(bucket) + [
+        (f"{bucket}:{key}", limit_for(f"{bucket}_{key.split(':')[0]}")) for key in extra]
     with write_transaction(db.session()) as conn:
         conn.execute(sa.delete(RateLimitHit).where(RateLimitHit.expires_at < now))
-        for key, limit in client_keys(bucket):
+        for key, limit in keys:
             window_key, expires_at = _window_key(key, limit, now)
             stmt = sqlite_insert(RateLimitHit).values(key=window_key, hits=1, expires_at=expires_at)
             stmt = stmt.on_conflict_do_update(

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from kiosk.extensions import csrf, db
 from kiosk.lookups import current_hall, window_or_404
 from kiosk.mobile import bp, ratelimit
-from kiosk.mobile.forms import QueryForm, RateForm, SupplementForm
+from kiosk.mobile.forms import CaseLookupForm, QueryForm, RateForm, SupplementForm
 from kiosk.mobile.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos
 from kiosk.mobile.status import handling_status
 from kiosk.mobile.supplements import (
@@ -82,7 +82,8 @@ def hall_index():
             sa.or_(Window.code.ilike(like), Window.name.like(like), Window.id.in_(by_service))
         )
     windows = db.session.scalars(query).all()
-    return render_template("mobile/hall.html", hall=current_hall(), windows=windows, keyword=keyword)
+    return render_template("mobile/hall.html", hall=current_hall(), windows=windows,
+                           keyword=keyword, form=CaseLookupForm())
 
 
 @bp.route("/m/w/<code>", methods=["GET", "POST"])
@@ -123,7 +124,7 @@ def _rate_form(window: Window) -> RateForm:
     return form
 
 
-def _rate_page(window: Window, hall, *, invitation: Invitation | None, token):
+def _rate_page(window: Window, hall, *, invitation: Invitation | None, token, channel="qr"):
     form = _rate_form(window)
     if form.validate_on_submit():
         level = form.level.data
@@ -133,7 +134,7 @@ def _rate_page(window: Window, hall, *, invitation: Invitation | None, token):
             form.reasons.errors.append(_("请至少选择一项不满意的原因。"))
         else:
             try:
-                return _record(window, form, invitation, token, level, reasons)
+                return _record(window, form, invitation, token, level, reasons, channel)
             except RatingError as exc:
                 db.session.rollback()
                 if exc.status in (409, 410, 404, 403):
@@ -146,18 +147,18 @@ def _rate_page(window: Window, hall, *, invitation: Invitation | None, token):
     ), status
 
 
-def _record(window, form, invitation, token, level, reasons):
+def _record(window, form, invitation, token, level, reasons, channel):
     photos = clean_photos(form.photos.data)  # all checked before anything is stored
     phone = form.phone.data.strip() if form.identity.data == "real_name" else None
     result = record_rating(
-        window_code=window.code, level=level, channel="qr",
+        window_code=window.code, level=level, channel=channel,
         invitation_id=invitation.id if invitation else None,
         reasons=reasons, comment=form.comment.data or "", phone=phone,
     )
     rating = result.rating
     if token is not None:
         mark_used(token.id)
-    else:
+    elif invitation is None:
         ratelimit.hit("uninvited")
     attach_photos(current_app.instance_path, rating.id, photos)
     session["mobile_done"] = {"level": rating.level, "query_code": rating.query_code}

@@ -52,10 +52,13 @@ from kiosk.models.mobile import (  # noqa: E402
     MobileToken,
     RateLimitHit,
     RatingPhoto,
+    RatingReply,
     RatingSupplement,
 )
+from kiosk.models.notify import SmsNotice  # noqa: E402
 
-__all__ += ["MobileToken", "RateLimitHit", "RatingPhoto", "RatingSupplement"]
+__all__ += ["MobileToken", "RateLimitHit", "RatingPhoto", "RatingReply", "RatingSupplement",
+            "SmsNotice"]
 from kiosk.models.cases import (  # noqa: E402
     BadCase,
     CaseStep,

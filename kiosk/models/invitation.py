@@ -25,6 +25,10 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     client: Mapped[str | None] = mapped_column(sa.String(64))  # API token name that invited
+    # What a citizen can answer to find the case on /m/case: the receipt's short code, and
+    # the last four digits of the phone the business system passed (never the whole number).
+    short_code: Mapped[str | None] = mapped_column(sa.String(8))
+    phone_last4: Mapped[str | None] = mapped_column(sa.String(4))
 
     window = relationship("Window")
     service = relationship("ServiceItem")

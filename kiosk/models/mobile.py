@@ -58,6 +58,21 @@ class RatingPhoto(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class RatingReply(db.Model):
+    """The hall's answer to a comment on a rating that opened no 差评 case (a 差评 is
+    answered through its case); the citizen reads it on /q."""
+
+    __tablename__ = "rating_reply"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("rating.id"), unique=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    username: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("length(text) BETWEEN 1 AND 500", name="text_len"),)
+
+
 class RateLimitHit(db.Model):
     """Fixed-window counters shared by every web worker process (hence in the database)."""
 

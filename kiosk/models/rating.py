@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
 
-CHANNELS = ("touch", "evaluator", "qr", "default")
+# "later": the case's own link or code (receipt, SMS) within its 5 working days.
+CHANNELS = ("touch", "evaluator", "qr", "later", "default")
 
 
 class Rating(db.Model):
@@ -53,7 +54,7 @@ class Rating(db.Model):
         sa.CheckConstraint("level BETWEEN 1 AND 5", name="level"),
         sa.CheckConstraint("scale IN (3, 5)", name="scale"),
         sa.CheckConstraint(
-            "channel IN ('touch', 'evaluator', 'qr', 'default')", name="channel"
+            "channel IN ('touch', 'evaluator', 'qr', 'later', 'default')", name="channel"
         ),
         sa.CheckConstraint("length(comment) <= 500", name="comment_len"),
         sa.Index("ix_rating_window_rated", "window_id", "rated_at"),

@@ -18,6 +18,7 @@ CHANNEL_GBT = {
     "touch": ("政务大厅平板电脑", 4),
     "evaluator": ("政务大厅其他终端", 5),
     "qr": ("二维码", 3),
+    "later": ("移动服务端", 2),  # the case's own link, opened on the citizen's phone
     "default": ("系统默认评价", 7),
 }
 # Rectification statuses seen on provincial platforms (整改状态); "0" = nothing requested.

@@ -41,7 +41,7 @@ from kiosk.sync.queue import queue_outbox
 
 COMMENT_MAX = 500
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # mainland mobile numbers
-CHANNELS_ASKING_REASONS = ("touch", "qr")  # an evaluator key press cannot give reasons
+CHANNELS_ASKING_REASONS = ("touch", "qr", "later")  # an evaluator key press cannot give reasons
 QUERY_CODE_PREFIX = "PY"
 QUERY_CODE_DIGITS = 12
 

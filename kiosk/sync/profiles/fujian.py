@@ -18,7 +18,7 @@ from kiosk.sync.profiles.base import (
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 ROOT = "EVALUATE"
 # PF of this province: touchscreen and counter evaluator are both 政务大厅 devices (4).
-PF = {"touch": "4", "evaluator": "4", "qr": "3", "default": "7"}
+PF = {"touch": "4", "evaluator": "4", "qr": "3", "later": "2", "default": "7"}
 USER_PROP_PERSON = "1"
 
 

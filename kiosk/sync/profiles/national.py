@@ -21,6 +21,7 @@ CHANNELS = {
     "touch": "政务大厅平板电脑",
     "evaluator": "政务大厅其他终端",
     "qr": "二维码",
+    "later": "移动服务端",
     "default": "政务大厅其他终端",
 }
 

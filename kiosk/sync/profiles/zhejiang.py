@@ -16,7 +16,7 @@ from kiosk.sync.profiles.base import (
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # pf codes of this province: a counter evaluator is 5 (政务大厅其他终端/自助终端).
-PF = {"touch": "4", "evaluator": "5", "qr": "3", "default": "7"}
+PF = {"touch": "4", "evaluator": "5", "qr": "3", "later": "2", "default": "7"}
 PRO_STATUS_FINISHED = "3"  # a case is rated after its service
 USER_PROP_PERSON = "1"
 DEFAULT_DATA_SOURCE = "101"
