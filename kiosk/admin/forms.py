@@ -150,6 +150,12 @@ class UserForm(_PasswordPair):
     display_name = StringField(_l("显示名称"), filters=[_strip], validators=[Length(max=64)])
     role = SelectField(_l("角色"), choices=[(r, ROLE_LABELS[r]) for r in ROLES],
                        validators=[DataRequired(REQUIRED)])
+    department_id = SelectField(_l("所属部门"), coerce=int, default=0,
+                                description=_l("差评处理人只能看到本部门的差评和统计。"))
+
+
+class UserDepartmentForm(FlaskForm):
+    department_id = SelectField(_l("所属部门"), coerce=int, default=0)
 
 
 class PasswordResetForm(_PasswordPair):

@@ -28,7 +28,7 @@ def hall(h: Hall) -> dict:
 
 def user(u: User) -> dict:
     return {"username": u.username, "display_name": u.display_name, "role": u.role,
-            "active": u.active}
+            "active": u.active, "department_id": u.department_id}
 
 
 def token(t: ApiToken) -> dict:

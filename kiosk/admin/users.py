@@ -9,12 +9,18 @@ from flask_login import current_user
 
 from kiosk.admin import bp, snapshots
 from kiosk.admin.access import ADMIN_ONLY
-from kiosk.admin.forms import ROLE_LABELS, ActionForm, PasswordResetForm, UserForm
+from kiosk.admin.forms import (
+    ROLE_LABELS,
+    ActionForm,
+    PasswordResetForm,
+    UserDepartmentForm,
+    UserForm,
+)
 from kiosk.auth.decorators import role_required
 from kiosk.auth.passwords import hash_password
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
-from kiosk.models import User
+from kiosk.models import Department, User
 from kiosk.models.audit import audit
 
 
@@ -23,13 +29,21 @@ from kiosk.models.audit import audit
 def users():
     rows = db.session.scalars(sa.select(User).order_by(User.username)).all()
     return render_template("admin/users.html", users=rows, role_labels=ROLE_LABELS,
-                           action_form=ActionForm())
+                           action_form=ActionForm(), department_choices=_department_choices())
+
+
+def _department_choices() -> list[tuple[int, str]]:
+    """For a user's department: every active department, and 0 for none."""
+    rows = db.session.execute(sa.select(Department.id, Department.name)
+                              .where(Department.active).order_by(Department.name)).all()
+    return [(0, _("（不属于部门）")), *[(dept_id, name) for dept_id, name in rows]]
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required(*ADMIN_ONLY)
 def user_new():
     form = UserForm()
+    form.department_id.choices = _department_choices()
     if form.validate_on_submit():
         password_hash = hash_password(form.password.data)
         with write_transaction(db.session()):
@@ -38,7 +52,8 @@ def user_new():
             else:
                 user = User(username=form.username.data, role=form.role.data,
                             display_name=form.display_name.data or form.username.data,
-                            password_hash=password_hash, active=True)
+                            password_hash=password_hash, active=True,
+                            department_id=form.department_id.data or None)
                 db.session.add(user)
                 audit(current_user.username, "create", "user", user.username, None, snapshots.user(user))
                 db.session.commit()
@@ -76,6 +91,23 @@ def user_toggle_active(user_id: int):
     user = _change_user(user_id, toggle, "update")
     flash(_("用户 %(name)s 已%(state)s。", name=user.username,
             state=_("启用") if user.active else _("停用")), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/department")
+@role_required(*ADMIN_ONLY)
+def user_department(user_id: int):
+    form = UserDepartmentForm()
+    form.department_id.choices = _department_choices()
+    if not form.validate_on_submit():
+        flash(_("请选择有效的部门。"), "error")
+        return redirect(url_for("admin.users"))
+
+    def move(user):
+        user.department_id = form.department_id.data or None
+
+    user = _change_user(user_id, move, "update")
+    flash(_("用户 %(name)s 的所属部门已保存。", name=user.username), "success")
     return redirect(url_for("admin.users"))
 
 

@@ -13,7 +13,7 @@ STATUS = {
     "closed": _l("办结"),
 }
 ACTION = {
-    "register": _l("登记"), "assign": _l("转办"), "verify": _l("核实"), "rectify": _l("整改"),
+    "register": _l("登记"), "assign": _l("指定承办人"), "transfer": _l("转办"), "verify": _l("核实"), "rectify": _l("整改"),
     "reply": _l("反馈"), "revisit": _l("回访"), "close": _l("办结"), "extend": _l("延期"),
     "appeal": _l("申诉"), "decide_appeal": _l("申诉审核"),
     "approve_extension": _l("批准延期"), "refuse_extension": _l("不予延期"),

@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.cases.exclusions import exclude_rating
 from kiosk.db_setup import write_transaction
+from kiosk.departments.scope import department_scope, within
 from kiosk.extensions import db
-from kiosk.models import Rating, User
+from kiosk.models import Department, Rating, User
 from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
 from kiosk.models.case_decisions import CaseAppeal, CaseExtension
@@ -26,7 +27,6 @@ MANAGE = ("admin", "manager")
 DECIDING_ROLES = ("admin", "manager")  # approve extensions, decide appeals at the hall
 VERIFY_OUTCOMES = ("founded", "unfounded", "mistaken", "malicious")
 EXCLUDING_OUTCOMES = ("mistaken", "malicious")  # 误评, 恶意评价
-ALL_READERS = ("admin", "manager", "auditor")
 OPEN_STATUSES = ("registered", "assigned", "verified", "rectified", "replied", "revisited")
 NOT_YET_DONE = ("registered", "assigned", "verified")
 REVISIT_RESULTS = ("satisfied", "basic", "unsatisfied")
@@ -43,11 +43,15 @@ class CaseError(Exception):
 # ---- who sees what -----------------------------------------------------------------------
 
 def visible_cases(user) -> sa.Select:
-    """Managers, admins and auditors see every case; a handler only the ones assigned to them."""
+    """Managers, admins and auditors see every case; a handler the cases handed to its
+    department (or, without a department, the ones assigned to them by name)."""
     query = sa.select(BadCase)
-    if user.role not in ALL_READERS:
-        query = query.where(BadCase.assignee_id == user.id)
-    return query
+    scope = department_scope(user)
+    if scope is None:
+        return query
+    if scope:
+        return query.where(within(BadCase.department_id, scope))
+    return query.where(BadCase.assignee_id == user.id)
 
 
 def case_for(user, case_id: int) -> BadCase:
@@ -76,8 +80,12 @@ def pending_appeal(case: BadCase) -> CaseAppeal | None:
 
 
 def is_responsible(user, case: BadCase) -> bool:
-    """The case's handler (转办 target) answers for it, and may appeal it."""
-    return case.assignee_id == user.id
+    """The case's handler (转办 target) answers for it, and may appeal it: the person it was
+    handed to, or a handler of the department it was handed to."""
+    if case.assignee_id == user.id:
+        return True
+    return (user.role == "handler" and user.department_id is not None
+            and case.department_id == user.department_id)
 
 
 def refusal(user, case: BadCase, action: str):
@@ -189,7 +197,8 @@ def _rule_decide(c, _now):
 
 
 STEP_RULES: dict[str, Callable] = {
-    "assign": _rule_assign, "verify": _rule_verify, "rectify": _rule_rectify,
+    "assign": _rule_assign, "transfer": _rule_assign, "verify": _rule_verify,
+    "rectify": _rule_rectify,
     "reply": _rule_reply, "revisit": _rule_revisit, "close": _rule_close,
     "extend": _rule_extend, "approve_extension": _rule_decide_extension,
     "refuse_extension": _rule_refuse_extension, "explain_overdue": _rule_explain_overdue,
@@ -240,6 +249,7 @@ def _step(user, case_id: int, action: str, note: str, change: Callable[[BadCase,
 
 
 def assign(user, case_id: int, assignee_id: int, note: str = "", now=None) -> BadCase:
+    """Hands the case to one person; it goes to that person's department with them."""
     assignee = db.session.get(User, assignee_id)
     if assignee is None or not assignee.active or assignee.role not in ("handler", *MANAGE):
         raise CaseError(_l("请选择有效的承办人。"))
@@ -247,9 +257,26 @@ def assign(user, case_id: int, assignee_id: int, note: str = "", now=None) -> Ba
 
     def change(case, _now):
         case.assignee_id = assignee.id
+        if assignee.department_id is not None:
+            case.department_id = assignee.department_id
         return "assigned"
 
     return _step(user, case_id, "assign", f"→ {assignee.username} {note}".strip(), change,
+                 now=now)
+
+
+def transfer(user, case_id: int, department_id: int, note: str = "", now=None) -> BadCase:
+    """转办 to a department: every handler of it sees the case; nobody holds it by name."""
+    department = db.session.get(Department, department_id)
+    if department is None or not department.active:
+        raise CaseError(_l("请选择有效的承办部门。"))
+    note = _text(note, _l("转办说明"), required=False)
+
+    def change(case, _now):
+        case.department_id, case.assignee_id = department.id, None
+        return "assigned"
+
+    return _step(user, case_id, "transfer", f"→ {department.name} {note}".strip(), change,
                  now=now)
 
 
@@ -353,4 +380,9 @@ def list_cases(user, *, status: str | None = None, overdue: bool = False, now=No
 def assignable_users() -> list[User]:
     return list(db.session.scalars(
         sa.select(User).where(User.active, User.role.in_(("handler", "manager")))
-        .order_by(User.role, User.username)))
+        .order_by(User.department_id, User.role, User.username)))
+
+
+def assignable_departments() -> list[Department]:
+    return list(db.session.scalars(
+        sa.select(Department).where(Department.active).order_by(Department.name)))

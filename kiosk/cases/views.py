@@ -51,7 +51,8 @@ def _detail_page(case, revealed):
         "cases/detail.html", case=case, rating=case.rating, labels=labels, levels=LEVEL_NAMES,
         actions=service.allowed_actions(current_user, case, now), mask=labels.mask,
         overdue=is_overdue(case.status, case.due_at, now),
-        assignees=service.assignable_users(), revealed=revealed,
+        assignees=service.assignable_users(), departments=service.assignable_departments(),
+        revealed=revealed,
         deadlines=extensions.deadlines_of(case.id), requests=extensions.extensions_of(case.id),
         appeals=appeals.appeals_of(case.id), exclusion=exclusion_of_case(case),
     )
@@ -78,6 +79,8 @@ def _parse_date(value: str) -> date:
 STEPS = {
     "assign": lambda u, i, f: service.assign(u, i, int(f.get("assignee_id") or 0),
                                              f.get("note", "")),
+    "transfer": lambda u, i, f: service.transfer(u, i, int(f.get("department_id") or 0),
+                                                 f.get("note", "")),
     "verify": lambda u, i, f: service.verify(u, i, f.get("outcome", ""), f.get("note", "")),
     "rectify": lambda u, i, f: service.rectify(u, i, f.get("note", "")),
     "reply": lambda u, i, f: service.reply(u, i, f.get("note", "")),
