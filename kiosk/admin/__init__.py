@@ -12,6 +12,7 @@ from kiosk.admin import (  # noqa: E402,F401
     ratings,
     services,
     settings,
+    sms,
     staff,
     tokens,
     users,

@@ -9,12 +9,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 SALT = "kiosk.later-link"
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(secret_key=None) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key or current_app.config["SECRET_KEY"], salt=SALT)
 
 
-def link_token(invitation_id: int) -> str:
-    return _serializer().dumps(invitation_id)
+def link_token(invitation_id: int, secret_key=None) -> str:
+    return _serializer(secret_key).dumps(invitation_id)
 
 
 def invitation_id_from(token: str) -> int | None:

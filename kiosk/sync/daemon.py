@@ -21,7 +21,11 @@ def make_worker(engine: Engine, upstream: UpstreamSettings):
 
 
 def build_workers(app: Flask, engine: Engine) -> list[tuple[UpstreamSettings, object]]:
-    return [(u, make_worker(engine, u)) for u in load_all(app)]
+    from kiosk.notify.daemon import sms_worker  # the SMS invitations ride in the same process
+
+    workers = [(u, make_worker(engine, u)) for u in load_all(app)]
+    sms = sms_worker(app, engine)
+    return [*workers, sms] if sms is not None else workers
 
 
 def drain_profile(worker: ProfileWorker, clock: Callable[[], datetime] = utcnow,
