@@ -1,23 +1,34 @@
-"""Rate limits (flask-limiter, in-memory on a hall): login by client address, the business
-API by token, the hub API by sending hall. Touch pages (/touch/…) are not limited: a window's
-screen is bounded by a finger, and the load benchmark drives ~2,000 ratings/s through them.
+"""The one rate limiter. Its counters live in one SQLite file in the instance folder
+(instance/ratelimit.db), so every waitress worker process counts against the same numbers;
+a single UPSERT … RETURNING adds the hit and reads the new count, so checking and counting
+are one atomic step (no two requests can both take the last place).
 
-The memory storage is per process: with kiosk.serve's N workers a client may get up to N
-times the limit (the kernel spreads its connections). Point RATELIMIT_STORAGE_URI at redis://
-or memcached:// for an exact shared count.
+flask-limiter decorates the login, the business API and the hub API on this storage. Pages
+that decide themselves what an attempt is (uninvited ratings per client and per window, case
+lookups, photo uploads) call hit(), named limits below, before doing the work they limit.
+
+The file is not the hall's database: a counter write never waits for the rating writer, and
+counters need no durability (synchronous=OFF; a power cut forgets a few minutes of counts).
 """
 import hashlib
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RateLimitExceeded
-from flask_limiter.util import get_remote_address
+from limits import parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from kiosk.extensions import db
 
 DEFAULTS = {
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,  # X-RateLimit-* and Retry-After on limited routes
     # Generous enough for tests and people who mistype, tight enough against guessing:
     # each attempt also costs an argon2 verification.
@@ -26,18 +37,147 @@ DEFAULTS = {
     "RATELIMIT_HUB": "100 per second",
 }
 
+# Named limits for hit(); RATE_LIMITS in the configuration overrides any of them.
+PAGE_LIMITS = {
+    # A hall's Wi-Fi puts many phones behind one address: per address looser than per cookie.
+    "uninvited_ip": "30 per hour",
+    "uninvited_cookie": "3 per 10 minutes",
+    # Uninvited ratings of one window, touch and QR together: a queue of people each rating
+    # once passes, one person tapping a row of 非常不满意 does not.
+    "uninvited_window": "6 per 10 minutes",
+    "lookup_ip": "10 per minute",
+    "lookup_cookie": "10 per minute",
+    "photo_upload_ip": "20 per 10 minutes",
+    # Case lookup by 办件编号 + check: a 4-digit check must not be guessable, so few
+    # attempts per client, and per case whoever asks.
+    "case_ip": "30 per hour",
+    "case_cookie": "5 per 10 minutes",
+    "case_case": "10 per hour",
+}
+STORAGE_FILE = "ratelimit.db"
+PURGE_EVERY = 1000  # hits per connection between deletions of expired counters
+
+
+class SQLiteStorage(Storage):
+    """A `limits` storage (fixed windows) in one SQLite file, shared by processes."""
+
+    STORAGE_SCHEME = ["kiosk+sqlite"]
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.path = uri.split("://", 1)[1]
+        self._local = threading.local()
+        self._conn()  # create the file and table now: a bad path fails at start, not later
+
+    @property
+    def base_exceptions(self):
+        return sqlite3.Error
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            new_file = not Path(self.path).exists()
+            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            if new_file:
+                os.chmod(self.path, 0o600)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("CREATE TABLE IF NOT EXISTS counter (key TEXT PRIMARY KEY, "
+                         "hits INTEGER NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID")
+            self._local.conn, self._local.pid, self._local.hits = conn, os.getpid(), 0
+        return conn
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        conn = self._conn()
+        self._local.hits += 1
+        if self._local.hits % PURGE_EVERY == 0:
+            conn.execute("DELETE FROM counter WHERE expires_at <= ?", (now,))
+        return conn.execute(
+            "INSERT INTO counter (key, hits, expires_at) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (key) DO UPDATE SET "
+            "hits = CASE WHEN expires_at <= ?4 THEN ?2 ELSE hits + ?2 END, "
+            "expires_at = CASE WHEN expires_at <= ?4 THEN ?3 ELSE expires_at END "
+            "RETURNING hits", (key, amount, now + expiry, now)).fetchone()[0]
+
+    def get(self, key: str) -> int:
+        row = self._conn().execute("SELECT hits FROM counter WHERE key = ? AND expires_at > ?",
+                                   (key, time.time())).fetchone()
+        return row[0] if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._conn().execute("SELECT expires_at FROM counter WHERE key = ?",
+                                   (key,)).fetchone()
+        return row[0] if row else time.time()
+
+    def check(self) -> bool:
+        return self._conn().execute("SELECT 1").fetchone() == (1,)
+
+    def reset(self) -> int | None:
+        return self._conn().execute("DELETE FROM counter").rowcount
+
+    def clear(self, key: str) -> None:
+        self._conn().execute("DELETE FROM counter WHERE key = ?", (key,))
+
+
+def storage_uri(app: Flask) -> str:
+    return "kiosk+sqlite://" + str(Path(app.instance_path) / STORAGE_FILE)
+
+
+# --- named limits for pages -------------------------------------------------------------
+
+def _strategy() -> FixedWindowRateLimiter:
+    return current_app.extensions["kiosk_rate_strategy"]
+
+
+def _limit(name: str):
+    configured = current_app.config.get("RATE_LIMITS", {}).get(name)
+    return parse(configured or PAGE_LIMITS[name])
+
+
+def hit(name: str, identity: str) -> bool:
+    """Counts one attempt under a named limit; True while the identity is within it.
+    Call it before the work the limit protects, so failed attempts count too."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return True
+    return _strategy().hit(_limit(name), name, identity)
+
+
+def within(name: str, identity: str) -> bool:
+    """True if one more attempt would be allowed (counts nothing)."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return True
+    return _strategy().test(_limit(name), name, identity)
+
+
+def client_cookie_id() -> str:
+    if "client_id" not in session:
+        session["client_id"] = secrets.token_hex(8)
+    return session["client_id"]
+
+
+def hit_client(bucket: str) -> bool:
+    """One attempt of this client, counted by address and by its session cookie alike (both
+    are counted, even when the first is already over): True while both are within limits."""
+    by_address = hit(f"{bucket}_ip", request.remote_addr or "-")
+    by_cookie = hit(f"{bucket}_cookie", client_cookie_id())
+    return by_address and by_cookie
+
+
+# --- flask-limiter on the login, the business API and the hub API ----------------------
 
 def api_token_key() -> str:
     """The bearer token (hashed: limiter keys may be logged) or, without one, the address."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return "token:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
-    return "addr:" + (get_remote_address() or "-")
+    return "addr:" + (request.remote_addr or "-")
 
 
-def hub_sender_key() -> str:
-    # Before authentication the claimed X-Hall-Id is anyone's to write: key by address.
-    return f"addr:{get_remote_address()}"
+def address_key() -> str:
+    # request.remote_addr is the client's address once a trusted proxy is configured
+    # (kiosk/proxy.py); never a header the client writes itself.
+    return "addr:" + (request.remote_addr or "-")
 
 
 def too_many_requests(exc: RateLimitExceeded):
@@ -55,9 +195,12 @@ def too_many_requests(exc: RateLimitExceeded):
 def init_app(app: Flask) -> Limiter:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    # One limiter per app: its in-memory counters belong to this app (tests build many apps).
-    limiter = Limiter(get_remote_address, app=app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True, mode=0o700)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(app))
+    limiter = Limiter(address_key, app=app)
     app.extensions["kiosk_limiter"] = limiter
+    app.extensions["kiosk_rate_strategy"] = FixedWindowRateLimiter(
+        storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
     app.register_error_handler(RateLimitExceeded, too_many_requests)
 
     def config(name: str):
@@ -69,13 +212,17 @@ def init_app(app: Flask) -> Limiter:
     if "api" in app.blueprints:
         limiter.limit(config("RATELIMIT_API"), key_func=api_token_key)(app.blueprints["api"])
     if "hub" in app.blueprints:
+        # Before authentication a claimed X-Hall-Id is anyone's to write: key by address.
         for endpoint in ("hub.receive_batch", "hub.config"):
             app.view_functions[endpoint] = limiter.limit(
-                config("RATELIMIT_HUB"), key_func=hub_sender_key)(app.view_functions[endpoint])
+                config("RATELIMIT_HUB"), key_func=address_key)(app.view_functions[endpoint])
+
+    limited_endpoints = {"auth.login", "hub.receive_batch", "hub.config"}
+
     @limiter.request_filter
     def unlimited_pages() -> bool:
-        # The touchscreen and the public display are not limited (see above); filtering
-        # them here also spares their requests the limiter's bookkeeping.
-        return request.path.startswith(("/touch/", "/display"))
+        # Only the routes decorated above are limited by flask-limiter; skipping the rest
+        # here spares them its per-request bookkeeping (the touchscreen above all).
+        return request.endpoint not in limited_endpoints and request.blueprint != "api"
 
     return limiter

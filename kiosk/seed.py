@@ -48,6 +48,7 @@ DEMO_HALL = {
 
 def seed_demo() -> Hall:
     hall = ensure_base("昆明市五华区政务服务中心")
+    hall.allow_uninvited = True  # the demo hall has chosen to take uninvited ratings too
     hall.region_code = hall.region_code or "530102"
     hall.dept_code = hall.dept_code or "11530102MB1234567X"
     for field, value in DEMO_HALL.items():

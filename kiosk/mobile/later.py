@@ -7,11 +7,12 @@ answer leads to the same page the case's link opens."""
 from flask import redirect, render_template, request
 from flask_babel import gettext as _
 
+from kiosk import ratelimit
 from kiosk.extensions import db
 from kiosk.later.links import later_url
 from kiosk.later.lookup import invitation_by_check, invitation_for_link
 from kiosk.lookups import current_hall
-from kiosk.mobile import bp, ratelimit
+from kiosk.mobile import bp
 from kiosk.mobile.forms import CaseLookupForm
 from kiosk.models import Window
 
@@ -40,7 +41,9 @@ def case_lookup():
         return _lookup_page(form)
     if not form.validate_on_submit():
         return _lookup_page(form, 422)
-    if not ratelimit.hit("case", extra=[f"case:{form.case_no.data.strip()}"]):
+    by_client = ratelimit.hit_client("case")
+    by_case = ratelimit.hit("case_case", form.case_no.data.strip())
+    if not (by_client and by_case):
         form.form_errors.append(_("尝试次数过多，请 10 分钟后再试，或使用回执上的二维码。"))
         return _lookup_page(form, 429)
     invitation = invitation_by_check(form.case_no.data, form.check.data)

@@ -1,11 +1,19 @@
 """Citizen photos: read with a size cap, decoded by Pillow, stripped of metadata, re-encoded.
 
 A photo is never stored as uploaded: EXIF (GPS position, phone model) and anything hidden in
-the file is dropped by decoding the pixels and encoding them anew."""
+the file is dropped by decoding the pixels and encoding them anew.
+
+Decoding is the costly part, and the public QR page lets anyone start it, so: the pixel
+count is read from the header and refused above MAX_PIXELS before a pixel is decoded; JPEGs
+are decoded straight at the reduced size we keep; and at most DECODE_SLOTS decodes run at
+once per process (others wait up to DECODE_WAIT_SECONDS, then are told to retry).
+The caller counts the attempt (kiosk.ratelimit) before calling in here."""
 import hashlib
 import io
 import secrets
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +24,9 @@ from kiosk.ratings.errors import RatingError
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a larger "photo" is a decompression bomb, not a phone picture
+MAX_PIXELS = 12_000_000  # a 12 MP phone camera; a larger "photo" costs more than it shows
+DECODE_SLOTS = 2  # per worker process: a burst of uploads queues instead of eating memory
+DECODE_WAIT_SECONDS = 10
 MAX_SIDE = 2560  # re-encoded photos are scaled down to this: enough to see, light to store
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 PHOTO_DIR = "mobile_photos"
@@ -44,12 +54,25 @@ def uploaded_files(files) -> list:
     return [f for f in files or [] if f is not None and getattr(f, "filename", "")]
 
 
+_decode_slots = threading.BoundedSemaphore(DECODE_SLOTS)
+
+
 def clean_photos(files) -> list[CleanPhoto]:
     """All photos of one submission, or a RatingError naming the first bad one."""
     files = uploaded_files(files)
     if len(files) > MAX_PHOTOS:
         raise _refuse("too_many_photos", _l("最多上传 %(n)d 张照片。", n=MAX_PHOTOS))
     return [clean_photo(f, i + 1) for i, f in enumerate(files)]
+
+
+@contextmanager
+def _decode_slot():
+    if not _decode_slots.acquire(timeout=DECODE_WAIT_SECONDS):
+        raise RatingError("photos_busy", _l("照片处理繁忙，请稍后再提交。"), status=503)
+    try:
+        yield
+    finally:
+        _decode_slots.release()
 
 
 def clean_photo(file, number: int = 1) -> CleanPhoto:
@@ -66,15 +89,23 @@ def clean_photo(file, number: int = 1) -> CleanPhoto:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw), formats=list(FORMATS))
-            if image.width * image.height > MAX_PIXELS:
-                raise not_an_image
-            image.load()
+            image = Image.open(io.BytesIO(raw), formats=list(FORMATS))  # the header only
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise not_an_image from exc
-    content_type, extension = FORMATS[image.format]
-    return _reencode(image, content_type, extension)
+    if image.width * image.height > MAX_PIXELS:
+        raise _refuse("photo_too_many_pixels", _l(
+            "第 %(i)d 张照片像素过多（最多约 %(mp)d 百万像素），请缩小后再上传。", i=number,
+            mp=MAX_PIXELS // 1_000_000))
+    with _decode_slot():
+        try:
+            if image.format == "JPEG":
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at (about) the kept size
+            image.load()
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            raise not_an_image from exc
+        content_type, extension = FORMATS[image.format]
+        return _reencode(image, content_type, extension)
 
 
 def _reencode(image: Image.Image, content_type: str, extension: str) -> CleanPhoto:

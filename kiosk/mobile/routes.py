@@ -14,11 +14,12 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
+from kiosk import ratelimit
 from kiosk.extensions import csrf, db
 from kiosk.lookups import current_hall, window_or_404
-from kiosk.mobile import bp, ratelimit
+from kiosk.mobile import bp
 from kiosk.mobile.forms import CaseLookupForm, QueryForm, RateForm, SupplementForm
-from kiosk.mobile.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos
+from kiosk.mobile.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos, uploaded_files
 from kiosk.mobile.status import handling_status
 from kiosk.mobile.supplements import (
     add_supplement,
@@ -96,8 +97,6 @@ def rate_window(code: str):
             "mobile/message.html", title=_("请在窗口评价"),
             message=_("本大厅仅接受窗口邀请后的评价：请在办理完成后扫描窗口屏幕上的二维码。"),
         ), 403
-    if request.method == "POST" and ratelimit.is_limited("uninvited"):
-        return _too_many(_("提交过于频繁，请稍后再试。"))
     return _rate_page(window, hall, invitation=None, token=None)
 
 
@@ -133,6 +132,10 @@ def _rate_page(window: Window, hall, *, invitation: Invitation | None, token, ch
         if is_bad(level) and not reasons:
             form.reasons.errors.append(_("请至少选择一项不满意的原因。"))
         else:
+            if invitation is None and not _uninvited_attempt_allowed(window):
+                return _too_many(_("提交过于频繁，请稍后再试。"))
+            if not _photo_attempt_allowed(form):
+                return _too_many(_("上传过于频繁，请稍后再试。"))
             try:
                 return _record(window, form, invitation, token, level, reasons, channel)
             except RatingError as exc:
@@ -147,6 +150,20 @@ def _rate_page(window: Window, hall, *, invitation: Invitation | None, token, ch
     ), status
 
 
+def _photo_attempt_allowed(form) -> bool:
+    """Photos cost a decode each: their attempts are counted before decoding, per address."""
+    if not uploaded_files(form.photos.data):
+        return True
+    return ratelimit.hit("photo_upload_ip", request.remote_addr or "-")
+
+
+def _uninvited_attempt_allowed(window: Window) -> bool:
+    """Counted before anything is decoded or stored: failed attempts count too."""
+    by_client = ratelimit.hit_client("uninvited")
+    by_window = ratelimit.hit("uninvited_window", window.code)
+    return by_client and by_window
+
+
 def _record(window, form, invitation, token, level, reasons, channel):
     photos = clean_photos(form.photos.data)  # all checked before anything is stored
     phone = form.phone.data.strip() if form.identity.data == "real_name" else None
@@ -158,8 +175,6 @@ def _record(window, form, invitation, token, level, reasons, channel):
     rating = result.rating
     if token is not None:
         mark_used(token.id)
-    elif invitation is None:
-        ratelimit.hit("uninvited")
     attach_photos(current_app.instance_path, rating.id, photos)
     session["mobile_done"] = {"level": rating.level, "query_code": rating.query_code}
     return redirect(url_for("mobile.thanks"))
@@ -182,7 +197,7 @@ def query():
     form = QueryForm(code=request.args.get("code", "")[:32] or None)
     if not form.validate_on_submit():
         return render_template("mobile/query.html", form=form), 422 if request.method == "POST" else 200
-    if not ratelimit.hit("lookup"):
+    if not ratelimit.hit_client("lookup"):
         return _too_many(_("查询过于频繁，请 1 分钟后再试。"))
     rating = rating_by_query_code(form.code.data)
     if rating is None:
@@ -194,7 +209,7 @@ def query():
 @bp.post("/q/supplement")
 def supplement():
     form = SupplementForm()
-    if not ratelimit.hit("lookup"):  # the code is checked here too: same limit as /q
+    if not ratelimit.hit_client("lookup"):  # the code is checked here too: same limit as /q
         return _too_many(_("查询过于频繁，请 1 分钟后再试。"))
     rating = rating_by_query_code(form.code.data or "")
     if rating is None:
@@ -202,6 +217,8 @@ def supplement():
                                message=_("查询码不存在，请核对后重新输入。")), 404
     if not form.validate_on_submit():
         return _result_page(rating, form, status=422)
+    if not _photo_attempt_allowed(form):
+        return _too_many(_("上传过于频繁，请稍后再试。"))
     try:
         photos = clean_photos(form.photos.data)
         add_supplement(current_app.instance_path, rating, form.comment.data or "", photos)

@@ -50,14 +50,13 @@ from kiosk.models.staffing import PinThrottle, StaffSession, WindowPause  # noqa
 __all__ += ["PhoneAccessLog", "PinThrottle", "StaffSession", "WindowPause"]
 from kiosk.models.mobile import (  # noqa: E402
     MobileToken,
-    RateLimitHit,
     RatingPhoto,
     RatingReply,
     RatingSupplement,
 )
 from kiosk.models.notify import SmsNotice  # noqa: E402
 
-__all__ += ["MobileToken", "RateLimitHit", "RatingPhoto", "RatingReply", "RatingSupplement",
+__all__ += ["MobileToken", "RatingPhoto", "RatingReply", "RatingSupplement",
             "SmsNotice"]
 from kiosk.models.cases import (  # noqa: E402
     BadCase,

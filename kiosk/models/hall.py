@@ -27,7 +27,8 @@ class Hall(db.Model):
     service_promise: Mapped[str] = mapped_column(sa.String(200), default="")  # 服务承诺
     region_code: Mapped[str] = mapped_column(sa.String(12), default="")  # 行政区划
     dept_code: Mapped[str] = mapped_column(sa.String(18), default="")  # 统一社会信用代码
-    allow_uninvited: Mapped[bool] = mapped_column(default=True)
+    # Ratings without a window's invitation (touch and QR): off until a hall decides.
+    allow_uninvited: Mapped[bool] = mapped_column(default=False)
     voice_enabled: Mapped[bool] = mapped_column(default=True)
     public_base_url: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -72,11 +72,3 @@ class RatingReply(db.Model):
 
     __table_args__ = (sa.CheckConstraint("length(text) BETWEEN 1 AND 500", name="text_len"),)
 
-
-class RateLimitHit(db.Model):
-    """Fixed-window counters shared by every web worker process (hence in the database)."""
-
-    __tablename__ = "rate_limit_hit"
-    key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)  # bucket:client:window
-    hits: Mapped[int] = mapped_column(default=0)
-    expires_at: Mapped[datetime] = mapped_column(index=True)

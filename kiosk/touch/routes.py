@@ -3,6 +3,7 @@ from flask import abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
+from kiosk import ratelimit
 from kiosk.invitations.service import current_invitation
 from kiosk.lookups import current_hall, window_or_404
 from kiosk.mobile.touchscreen import mobile_qr_for
@@ -49,6 +50,11 @@ def state(code: str):
     )
 
 
+def _is_row_id(value) -> bool:
+    # Beyond 2^63 no row exists, and SQLite's driver would overflow on it.
+    return type(value) is int and 0 < value < 2**63
+
+
 @bp.post("/<code>/rate")
 def rate(code: str):
     body = request.get_json(silent=True)
@@ -61,13 +67,16 @@ def rate(code: str):
     phone = body.get("phone") or None
     if (
         not isinstance(level, int)
-        or (invitation_id is not None and not isinstance(invitation_id, int))
+        or (invitation_id is not None and not _is_row_id(invitation_id))
         or not isinstance(reasons, list)
         or not all(isinstance(r, str) for r in reasons)
         or not isinstance(comment, str)
         or (phone is not None and not isinstance(phone, str))
     ):
         abort(400, _("请求格式不正确。"))
+    if invitation_id is None and not ratelimit.hit("uninvited_window", code):
+        return jsonify({"error": "too_many_requests",
+                        "message": _("本窗口的主动评价过于频繁，请稍后再试。")}), 429
     result = record_rating(
         window_code=code,
         level=level,

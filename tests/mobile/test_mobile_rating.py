@@ -113,7 +113,7 @@ def test_bad_photos_are_refused_and_nothing_is_stored(app, client, photos, messa
 
 
 def test_uninvited_ratings_are_rate_limited_per_client(app, client):
-    app.config["MOBILE_RATE_LIMITS"] = {"uninvited_cookie": (2, 600)}
+    app.config["RATE_LIMITS"] = {"uninvited_cookie": "2 per 10 minutes"}
     assert post_rating(client, "/m/w/A01", level=1).status_code == 302
     assert post_rating(client, "/m/w/A02", level=1).status_code == 302
     limited = post_rating(client, "/m/w/A03", level=1)
