@@ -22,8 +22,8 @@ from kiosk.mobile.forms import CaseLookupForm, QueryForm, RateForm, SupplementFo
 from kiosk.mobile.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, clean_photos, uploaded_files
 from kiosk.mobile.status import handling_status
 from kiosk.mobile.supplements import (
+    RatingPhotos,
     add_supplement,
-    attach_photos,
     can_supplement,
     rating_by_query_code,
     supplement_deadline,
@@ -167,15 +167,22 @@ def _uninvited_attempt_allowed(window: Window) -> bool:
 def _record(window, form, invitation, token, level, reasons, channel):
     photos = clean_photos(form.photos.data)  # all checked before anything is stored
     phone = form.phone.data.strip() if form.identity.data == "real_name" else None
-    result = record_rating(
-        window_code=window.code, level=level, channel=channel,
-        invitation_id=invitation.id if invitation else None,
-        reasons=reasons, comment=form.comment.data or "", phone=phone,
-    )
+    uploaded = RatingPhotos(current_app.instance_path, photos)
+    try:
+        result = record_rating(
+            window_code=window.code, level=level, channel=channel,
+            invitation_id=invitation.id if invitation else None,
+            reasons=reasons, comment=form.comment.data or "", phone=phone,
+            also_write=uploaded.write,
+        )
+    except BaseException:
+        uploaded.discard()
+        raise
+    if not result.created:
+        uploaded.discard()
     rating = result.rating
     if token is not None:
         mark_used(token.id)
-    attach_photos(current_app.instance_path, rating.id, photos)
     session["mobile_done"] = {"level": rating.level, "query_code": rating.query_code}
     return redirect(url_for("mobile.thanks"))
 

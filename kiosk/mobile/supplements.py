@@ -87,19 +87,25 @@ def _store(instance_path: str, rating_id, photos: list[CleanPhoto], write) -> No
         raise
 
 
-def attach_photos(instance_path: str, rating_id, photos: list[CleanPhoto],
-                  now: datetime | None = None) -> None:
-    """The photos sent with a rating, right after the ratings service stored it."""
-    if not photos:
-        return
-    now = now or utcnow()
+class RatingPhotos:
+    """The photos sent with a rating: files written first (outside the write transaction),
+    rows written by the ratings service in the rating's own transaction (write()), files
+    removed again (discard()) when that transaction does not commit."""
 
-    def write(conn, paths):
-        conn.execute(sa.insert(RatingPhoto), _photo_rows(rating_id, None, photos, paths, now))
-        queue_outbox(conn, _event(rating_id, "photos", now, photos=_photo_facts(photos)),
+    def __init__(self, instance_path: str, photos: list[CleanPhoto]):
+        self.instance_path, self.photos = instance_path, photos
+        self.paths = write_photos(instance_path, uuid7(), photos) if photos else []
+
+    def write(self, conn, stored, now: datetime) -> None:
+        if not self.photos:
+            return
+        conn.execute(sa.insert(RatingPhoto),
+                     _photo_rows(stored.id, None, self.photos, self.paths, now))
+        queue_outbox(conn, _event(stored.id, "photos", now, photos=_photo_facts(self.photos)),
                      created_at=now)
 
-    _store(instance_path, rating_id, photos, write)
+    def discard(self) -> None:
+        remove_photos(self.instance_path, self.paths)
 
 
 def add_supplement(instance_path: str, rating: Rating, comment: str, photos: list[CleanPhoto],

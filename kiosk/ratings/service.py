@@ -12,9 +12,10 @@ import json
 import re
 import secrets
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -148,9 +149,12 @@ def record_rating(
     rated_at: datetime | None = None,
     is_default: bool = False,
     device: DeviceIdentity | None = None,
+    also_write: Callable[[Any, StoredRating, datetime], None] | None = None,
 ) -> RecordResult:
     """Validates and stores one rating with its outbox row in a single commit.
 
+    also_write(conn, stored, now): further rows of the same submission (the QR page's
+    photos), written in the rating's own transaction: both are stored, or neither.
     Raises RatingError (or a subclass) with a clear message; nothing is stored then.
     """
     now = utcnow()
@@ -175,7 +179,10 @@ def record_rating(
         db.session.commit()
 
     def write(conn):
-        return _write(conn, stored, invitation_id, now)
+        created = _write(conn, stored, invitation_id, now)
+        if created and also_write is not None:
+            also_write(conn, stored, now)
+        return created
 
     try:
         created = committer_for(db.engine).run(write)
