@@ -1,5 +1,4 @@
 """Operator commands: flask --app wsgi <command>."""
-import csv
 import json
 import secrets
 import sys
@@ -13,6 +12,7 @@ from flask_migrate import upgrade
 from kiosk.auth.cli import users_cli
 from kiosk.default_ratings import ratings_default
 from kiosk.devices.cli import devices_cli
+from kiosk.exports import SafeCsvWriter
 from kiosk.extensions import db
 from kiosk.holidays.cli import calendar_cli
 from kiosk.models import ApiToken, Rating, Window
@@ -154,9 +154,9 @@ def ratings_export(fmt: str) -> None:
         for r in rows:
             sys.stdout.write(json.dumps(export_row(r), ensure_ascii=False) + "\n")
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
-    writer.writeheader()
+    writer = SafeCsvWriter(sys.stdout)
+    writer.writerow(EXPORT_FIELDS)
     for r in rows:
         row = export_row(r)
         row["reasons"] = ";".join(row["reasons"])
-        writer.writerow(row)
+        writer.writerow(row[field] for field in EXPORT_FIELDS)

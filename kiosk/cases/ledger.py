@@ -1,10 +1,12 @@
-"""The 差评 ledger (台账) as XLSX: one row per case, one sheet with every step."""
+"""The 差评 ledger (台账) as XLSX: one row per case, one sheet with every step; citizens'
+text is written as text (kiosk/exports.py)."""
 import io
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 
 from kiosk.cases.labels import mask
+from kiosk.exports import xlsx_append
 from kiosk.extensions import db
 from kiosk.models import Rating, Window
 from kiosk.models.cases import BadCase, CaseStep
@@ -35,9 +37,9 @@ def ledger_xlsx(case_query: sa.Select, now) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "差评台账"
-    sheet.append(CASE_HEADERS)
+    xlsx_append(sheet, CASE_HEADERS)
     for case, rating, window_code in rows:
-        sheet.append([
+        xlsx_append(sheet, [
             case.id, _local(rating.rated_at), window_code, LEVEL_NAMES[rating.level],
             "、".join(rating.reasons or []), rating.comment or "", mask(rating.phone),
             case.status, _local(case.registered_at), _local(case.due_at),
@@ -47,11 +49,11 @@ def ledger_xlsx(case_query: sa.Select, now) -> bytes:
             case.appeal_status, _local(case.closed_at),
         ])
     steps = book.create_sheet("处理记录")
-    steps.append(STEP_HEADERS)
+    xlsx_append(steps, STEP_HEADERS)
     for step in db.session.scalars(
         sa.select(CaseStep).join(sub, sub.c.id == CaseStep.case_id).order_by(CaseStep.id)
     ):
-        steps.append([step.case_id, _local(step.at), step.actor, step.action,
+        xlsx_append(steps, [step.case_id, _local(step.at), step.actor, step.action,
                       step.from_status or "", step.to_status, step.note])
     out = io.BytesIO()
     book.save(out)

@@ -1,13 +1,15 @@
-"""Any statistics table as CSV or XLSX: headers plus rows of plain values."""
-import csv
+"""Any statistics table as CSV or XLSX: headers plus rows of plain values, cells made safe
+(kiosk/exports.py)."""
 import io
 
 from openpyxl import Workbook
 
+from kiosk.exports import SafeCsvWriter, xlsx_append
+
 
 def to_csv(headers: list[str], rows: list[list]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(headers)
     writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
@@ -17,9 +19,9 @@ def to_xlsx(headers: list[str], rows: list[list], title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append(headers)
+    xlsx_append(sheet, headers)
     for row in rows:
-        sheet.append(row)
+        xlsx_append(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
