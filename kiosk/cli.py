@@ -15,6 +15,7 @@ from kiosk.devices.cli import devices_cli
 from kiosk.exports import SafeCsvWriter
 from kiosk.extensions import db
 from kiosk.holidays.cli import calendar_cli
+from kiosk.integrity.cli import integrity_cli
 from kiosk.models import ApiToken, Rating, Window
 from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
@@ -40,6 +41,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(devices_cli)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(integrity_cli)
 
 
 @click.command("init")

@@ -16,7 +16,7 @@ from waitress.server import create_server
 from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.hub import keys
-from kiosk.models import HubHall, HubRating, OutboxEntry, ReasonTemplate
+from kiosk.models import HubHall, HubIntegrityIncident, HubRating, OutboxEntry, ReasonTemplate
 from kiosk.models.reasons import SEED_REASONS
 from kiosk.ratings.service import record_rating
 from kiosk.sync import settings
@@ -113,3 +113,13 @@ def pending(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEntry)
                                  .where(OutboxEntry.sent_at.is_(None)))
+
+
+def hub_incidents(hub_app) -> list[tuple]:
+    """(hall, kind, first seq, last seq) of every integrity incident at the hub."""
+    with hub_app.app_context():
+        i = HubIntegrityIncident
+        rows = db.session.execute(sa.select(i.hall_code, i.kind, i.seq_from, i.seq_to)
+                                  .order_by(i.id)).all()
+        db.session.remove()
+        return [tuple(r) for r in rows]

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.extensions import db
-from kiosk.hub import keys, tenancy
+from kiosk.hub import chain_check, keys, tenancy
 from kiosk.hub.validate import Rejected, event_row, rating_row, record_id
 from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent
 from kiosk.sync.queue import queue_outbox
@@ -156,7 +156,29 @@ def _forward(conn, ratings: list[dict], events: list[dict], stored: set[str], no
     queue_outbox(conn, *(
         {**row["record"], "origin_hall": row["origin_hall"]}
         for group in (ratings, events) for row in group if row["id"] in stored
-    ), created_at=now)
+    ), created_at=now, forwarded=True)
+
+
+def _chain_entries(items: list, hall: HubHall):
+    """(origin, id, record) of each record whose origin this sender may name."""
+    for item in items:
+        if isinstance(item, dict):
+            try:
+                yield tenancy.origin_of(item, hall), record_id(item), item
+            except Rejected:
+                continue
+
+
+def _drop_mismatched(ids: set[str], ratings: list, events: list, outcome: Outcome):
+    """A record whose content is not what its link's hash covers is refused (and is an
+    incident): it is not the record the hall wrote."""
+    if not ids:
+        return ratings, events
+    for row in (*ratings, *events):
+        if row["id"] in ids:
+            outcome.rejected.append({"id": row["id"], "reason": "chain_mismatch"})
+    return ([r for r in ratings if r["id"] not in ids],
+            [e for e in events if e["id"] not in ids])
 
 
 def _note_batch(conn, hall: HubHall, batch: dict, outcome: Outcome, count: int, now) -> None:
@@ -192,6 +214,8 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> 
     items = batch["items"]
     outcome = Outcome()
     ratings, events = split_items(items, hall, hall_key, now, outcome)
+    screened = chain_check.screen(_chain_entries(items, hall))
+    ratings, events = _drop_mismatched(screened.mismatched, ratings, events, outcome)
     conn = db.session.connection()
     stored = _insert(conn, HubRating, RATING_COLUMNS, ratings)
     events, foreign = tenancy.without_foreign_events(conn, events)
@@ -205,5 +229,7 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> 
     _sort_answers(conn, ratings, events, stored, outcome)
     tenancy.log_conflicts(hall, outcome.conflict)
     _note_batch(conn, hall, batch, outcome, len(items), now)
+    chain_check.note_links(conn, screened, hall.code, chain_check.sender_report(batch),
+                           str(batch.get("batch_id"))[:40], now)
     db.session.commit()
     return outcome

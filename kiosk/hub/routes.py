@@ -4,11 +4,14 @@ import json
 from flask import Response, abort, current_app, jsonify, render_template, request
 
 from kiosk.auth.decorators import role_required
-from kiosk.hub import bp
+from kiosk.extensions import db
+from kiosk.hub import bp, chain_check, chain_status
 from kiosk.hub.auth import Refused, authenticate
 from kiosk.hub.dashboard import hall_overview
 from kiosk.hub.ingest import ingest_batch
 from kiosk.hub.published import published_config
+from kiosk.integrity.chain import is_hash
+from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
 from kiosk.sync.wire import MAX_BATCH_RECORDS, BodyTooLarge, encode_answer, gunzip_bytes, gzip_bytes
 from kiosk.timeutil import to_local
@@ -65,6 +68,32 @@ def receive_batch():
     return _json_answer(outcome.answer(str(batch.get("batch_id"))))
 
 
+@bp.post("/api/v1/integrity/restore")
+def declare_restore():
+    """A hall restored from a backup says where its chain now ends (audited here too)."""
+    raw = request.get_data(cache=False)
+    try:
+        hall, _key = authenticate(request, raw)
+    except Refused as exc:
+        return _refusal(exc)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        abort(400, "body is not JSON")
+    if not isinstance(body, dict):
+        abort(400, "body is a JSON object")
+    seq, digest, note = body.get("seq"), body.get("hash"), body.get("note")
+    if (type(seq) is not int or seq < 0 or not is_hash(digest)
+            or not isinstance(note, str) or not note.strip()):
+        abort(400, "seq (integer), hash (64 hex digits) and a note are required")
+    answer = chain_check.declare_restore(db.session.connection(), hall.code, seq, digest,
+                                         note, utcnow())
+    audit(f"hall:{hall.code}", "declare_restore", "hub_chain_head", hall.code,
+          after={**answer, "hash": digest, "note": note[:300]})
+    db.session.commit()
+    return _json_answer(answer)
+
+
 @bp.get("/api/v1/config")
 def config():
     try:
@@ -78,7 +107,8 @@ def config():
 @role_required("admin", "manager", "auditor")
 def dashboard():
     now = utcnow()
-    return render_template("hub/dashboard.html", halls=hall_overview(now), now=now)
+    return render_template("hub/dashboard.html", halls=hall_overview(now), now=now,
+                           **chain_status.dashboard_context())
 
 
 @bp.app_template_filter("hub_local_time")

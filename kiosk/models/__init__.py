@@ -76,3 +76,13 @@ from kiosk.models.case_decisions import (  # noqa: E402
 from kiosk.models.hub_appeals import HubAppeal  # noqa: E402
 
 __all__ += ["CaseAppeal", "CaseDeadline", "CaseExtension", "HubAppeal", "RatingExclusion"]
+from kiosk.models.integrity import (  # noqa: E402
+    ChainHead,
+    HubChainHead,
+    HubChainLink,
+    HubChainRestore,
+    HubIntegrityIncident,
+)
+
+__all__ += ["ChainHead", "HubChainHead", "HubChainLink", "HubChainRestore",
+            "HubIntegrityIncident"]

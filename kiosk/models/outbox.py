@@ -21,5 +21,8 @@ class OutboxEntry(db.Model):
     dead: Mapped[bool] = mapped_column(default=False)  # rejected upstream: parked for a human
     # The sync daemon's lease on a row while a batch is in flight (kiosk/sync/store.py).
     claimed_until: Mapped[datetime | None]
+    # The record's place in the hall's hash chain (its "chain" field holds the link); None
+    # for a record another hall wrote that a hub forwards (kiosk/integrity/).
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
 
     __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "dead", "id"),)

@@ -76,6 +76,18 @@ def check_calendar(now: datetime) -> Check:
     return Check(WARN if missing else OK, detail)
 
 
+def check_chain() -> Check:
+    """The newest records queued upstream still hash as written, and the head agrees."""
+    verdict = probes.chain_tail()
+    detail = {"newest_seq": verdict.head.seq if verdict.head else 0,
+              "checked": verdict.checked}
+    if verdict.intact:
+        return Check(OK, detail)
+    detail["problems"] = [f"{p.kind}@{p.seq}" for p in verdict.problems[:5]]
+    detail["action"] = "flask --app wsgi integrity verify (docs/security.md)"
+    return Check(FAIL, detail)
+
+
 def run_checks(app: Flask, now: datetime | None = None) -> dict[str, Check]:
     now = now or utcnow()
     checks = {"database": check_database()}
@@ -84,6 +96,7 @@ def run_checks(app: Flask, now: datetime | None = None) -> dict[str, Check]:
     if app.config.get("ROLE") != "hub":  # a hub has no evaluators
         checks["listener"] = check_listener(app, now)
         checks["calendar"] = check_calendar(now)
+        checks["chain"] = check_chain()
     checks["sync"] = check_sync(app, now)  # a hub that forwards upward syncs too
     return checks
 

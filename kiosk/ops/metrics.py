@@ -46,6 +46,7 @@ class DatabaseCollector:
         else:
             yield from self._hub_refusals()
         yield from self._sync()
+        yield from self._chain()
 
     def _ratings(self):
         table = HubRating if self.app.config.get("ROLE") == "hub" else Rating
@@ -112,6 +113,32 @@ class DatabaseCollector:
             yield GaugeMetricFamily("kiosk_sync_last_success_age_seconds",
                                     "Seconds since the upstream last accepted a batch.",
                                     value=(now - state.last_success_at).total_seconds())
+
+
+    def _chain(self):
+        """Hub: integrity incidents and verified head per hall. Hall: its own chain."""
+        if self.app.config.get("ROLE") == "hub":
+            from kiosk.hub.chain_status import chain_overview
+
+            incidents = GaugeMetricFamily("kiosk_integrity_incidents",
+                                          "Breaks found in a hall's record chain, by kind.",
+                                          labels=["hall", "kind"])
+            verified = GaugeMetricFamily("kiosk_chain_verified_seq",
+                                         "Newest seq of a hall's chain received without a hole.",
+                                         labels=["hall"])
+            for hall in chain_overview():
+                verified.add_metric([hall.code], hall.verified_seq)
+                for kind, count in hall.incidents.items():
+                    incidents.add_metric([hall.code, kind], count)
+            yield incidents
+            yield verified
+            return
+        verdict = probes.chain_tail()
+        yield GaugeMetricFamily("kiosk_chain_intact",
+                                "1 if the newest records of the hall's chain verify, else 0.",
+                                value=1 if verdict.intact else 0)
+        yield GaugeMetricFamily("kiosk_chain_seq", "Newest seq in the hall's record chain.",
+                                value=verdict.head.seq if verdict.head else 0)
 
 
 def _start_timer() -> None:

@@ -59,3 +59,10 @@ def sync_health(app: Flask) -> SyncHealth | None:
         consecutive_failures=state.consecutive_failures if state else 0,
         last_success_at=state.last_success_at if state else None,
     )
+
+
+def chain_tail():
+    """The newest records of the hall's hash chain, re-hashed (kiosk/integrity/local.py)."""
+    from kiosk.integrity import local
+
+    return local.verify_tail(db.engine)

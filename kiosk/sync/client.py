@@ -11,6 +11,7 @@ from kiosk.sync.wire import gzip_bytes
 
 BATCHES_PATH = "/hub/api/v1/batches"
 CONFIG_PATH = "/hub/api/v1/config"
+RESTORE_PATH = "/hub/api/v1/integrity/restore"
 
 
 class HubError(RuntimeError):
@@ -54,6 +55,12 @@ class HubClient:
         if not all(isinstance(answer.get(k), list) for k in ("stored", "duplicate", "rejected")):
             raise HubError("answer lacks stored/duplicate/rejected")
         return answer
+
+    def declare_restore(self, *, seq: int, digest: str, note: str) -> dict:
+        """Tells the hub this hall's chain was rewound to (seq, digest) by a restore."""
+        body = json.dumps({"seq": seq, "hash": digest, "note": note},
+                          ensure_ascii=False).encode()
+        return self._request("POST", RESTORE_PATH, body, {"Content-Type": "application/json"})
 
     def fetch_config(self) -> dict:
         return self._request("GET", CONFIG_PATH, b"", {"Accept-Encoding": "gzip"})

@@ -5,20 +5,23 @@ ratings group committer's connection), so the record commits with the change it
 describes. Every record is checked against the upstream vocabulary first (kiosk/ratings/
 record.py): a record the hub would refuse is a bug here, not a dead letter there.
 
-On SQLite the insert runs on the DBAPI cursor (kiosk/ratings/statements.py): this is in
-the committer's serial section.
+Each record the hall writes itself becomes the next link of the hall's hash chain
+(kiosk/integrity/ledger.py) in the same transaction; a record a hub forwards keeps the
+link its own hall gave it. On SQLite the statements run on the DBAPI cursor
+(kiosk/ratings/statements.py): this is in the group committer's serial section.
 """
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from kiosk.integrity.ledger import link_records
 from kiosk.models.base import utcnow
 from kiosk.ratings.record import CASE_STATUSES, EVENT_TYPES, KINDS
 from kiosk.ratings.statements import Statement
 
 _INSERT = Statement(
-    "INSERT INTO outbox (kind, record_id, payload, created_at, attempts, dead) "
-    "VALUES (:kind, :record_id, :payload, :created_at, 0, :dead)",
+    "INSERT INTO outbox (kind, record_id, payload, created_at, attempts, dead, seq) "
+    "VALUES (:kind, :record_id, :payload, :created_at, 0, :dead, :seq)",
     payload=sa.JSON(), created_at=sa.DateTime(), dead=sa.Boolean(),
 )
 
@@ -53,16 +56,22 @@ def _connection(conn_or_session):
     return conn_or_session.connection()
 
 
-def queue_outbox(conn_or_session, *records: dict, created_at: datetime | None = None) -> None:
+def queue_outbox(conn_or_session, *records: dict, created_at: datetime | None = None,
+                 forwarded: bool = False) -> None:
     """Adds the records (kind "rating" or "rating_event") to the outbox in the caller's
-    transaction; commit them with your change. Raises BadRecord before writing anything."""
+    transaction; commit them with your change. Raises BadRecord before writing anything.
+    forwarded=True: records another hall wrote (a hub passing them upward), sent unchanged."""
     for record in records:
         check_record(record)
+    if not records:
+        return
     conn = _connection(conn_or_session)
     at = created_at or utcnow()
+    numbered = ([(None, r) for r in records] if forwarded
+                else link_records(conn, list(records)))
     rows = [{"kind": r["kind"], "record_id": r["id"], "payload": r, "created_at": at,
-             "dead": False} for r in records]
+             "dead": False, "seq": seq} for seq, r in numbered]
     if len(rows) == 1:
         _INSERT.run(conn, rows[0])
-    elif rows:
+    else:
         _INSERT.run_many(conn, rows)

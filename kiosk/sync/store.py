@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kiosk.db_setup import IMMEDIATE
-from kiosk.models import OutboxEntry, SyncState
+from kiosk.models import ChainHead, OutboxEntry, SyncState
 
 outbox = OutboxEntry.__table__
 state = SyncState.__table__
@@ -93,6 +93,23 @@ def backlog(engine: Engine) -> Backlog:
         ).one()
         dead = conn.execute(sa.select(sa.func.count()).where(outbox.c.dead.is_(True))).scalar()
     return Backlog(pending, oldest, dead)
+
+
+def chain_report(engine: Engine) -> dict | None:
+    """The hall's own chain, sent with each batch: `head`, its newest seq, and `low`, the
+    seq of its oldest record the hub has not confirmed (head + 1 if none). Every record
+    below `low` was confirmed, so the hub can tell a hole there from a batch still on its
+    way. None where this instance writes no chain of its own (a forwarding hub)."""
+    with engine.connect() as conn:
+        head = conn.execute(sa.select(ChainHead.seq).where(ChainHead.id == 1)).scalar()
+        if head is None:
+            return None
+        oldest = conn.execute(
+            sa.select(outbox.c.seq).where(outbox.c.sent_at.is_(None), outbox.c.dead.is_(False))
+            .order_by(outbox.c.id).limit(1)).first()
+    if oldest is None:
+        return {"low": head + 1, "head": head}
+    return {"low": oldest.seq, "head": head} if oldest.seq is not None else {"head": head}
 
 
 def dead_letters(engine: Engine, limit: int = 100) -> list:

@@ -16,11 +16,12 @@ class BodyTooLarge(ValueError):
 
 
 def encode_batch(*, batch_id: str, hall_id: str, sent_at: str, backlog: dict,
-                 item_texts: list[str]) -> bytes:
-    head = json.dumps(
-        {"batch_id": batch_id, "hall": hall_id, "sent_at": sent_at, "backlog": backlog},
-        ensure_ascii=False, separators=(",", ":"),
-    )
+                 item_texts: list[str], chain: dict | None = None) -> bytes:
+    """`chain`: the sender's own hash chain position (kiosk/sync/store.py chain_report)."""
+    fields = {"batch_id": batch_id, "hall": hall_id, "sent_at": sent_at, "backlog": backlog}
+    if chain is not None:
+        fields["chain"] = chain
+    head = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return (head[:-1] + ',"items":[' + ",".join(item_texts) + "]}").encode()
 
 

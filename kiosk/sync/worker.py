@@ -67,6 +67,8 @@ class Worker:
         self.config_due_at: datetime | None = None
         self._backlog: tuple[datetime, dict] | None = None
         self._config_lock = threading.Lock()  # drain(parallel=…) shares one worker
+        # Records were confirmed since the hub last heard where this hall's chain stands.
+        self._chain_unreported = False
 
     def close(self) -> None:
         self.client.close()
@@ -93,13 +95,14 @@ class Worker:
         self._maybe_fetch_config(now)
         claimed = store.claim(self.engine, now, self.settings.batch_size)
         if not claimed:
+            self.report_chain(now)
             return RunResult()
         texts = [c.payload_text for c in claimed]
         if self.settings.send_contact:
             texts = add_contacts(self.engine, claimed, self.settings.key)
         body = encode_batch(batch_id=str(uuid.uuid4()), hall_id=self.settings.hall_id,
                             sent_at=iso_utc(now), backlog=self._backlog_report(now),
-                            item_texts=texts)
+                            item_texts=texts, chain=store.chain_report(self.engine))
         try:
             answer = self.client.send_batch(body)
         except HubError as exc:
@@ -112,9 +115,28 @@ class Worker:
         store.settle(self.engine, now, confirmed=confirmed, rejected=rejected,
                      unanswered=unanswered, error="not answered by hub")
         store.note_success(self.engine, now, len(confirmed))
+        self._chain_unreported = self._chain_unreported or bool(confirmed)
         return RunResult(claimed=len(claimed), stored=len(answer["stored"]),
                          duplicate=len(answer["duplicate"]), rejected=len(rejected),
                          more=len(claimed) == self.settings.batch_size)
+
+
+    def report_chain(self, now: datetime) -> None:
+        """Once the outbox is drained, an empty batch tells the hub where the chain stands
+        (kiosk/sync/store.py chain_report), so it judges a hole in what it received now
+        rather than with the next rating."""
+        if not self._chain_unreported:
+            return
+        chain = store.chain_report(self.engine)
+        if chain is not None:
+            body = encode_batch(batch_id=str(uuid.uuid4()), hall_id=self.settings.hall_id,
+                                sent_at=iso_utc(now), backlog=self._backlog_report(now),
+                                item_texts=[], chain=chain)
+            try:
+                self.client.send_batch(body)
+            except HubError:
+                return  # the next idle round tries again
+        self._chain_unreported = False
 
 
 def drain(worker: Worker, clock: Callable[[], datetime] = utcnow,
@@ -144,6 +166,8 @@ def drain(worker: Worker, clock: Callable[[], datetime] = utcnow,
     loop()
     for t in threads:
         t.join()
+    if not total.error:
+        worker.report_chain(clock())
     return total
 
 

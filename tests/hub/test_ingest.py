@@ -12,7 +12,7 @@ from uuid6 import uuid7
 from kiosk.auth.cli import create_user
 from kiosk.extensions import db
 from kiosk.hub import keys
-from kiosk.models import HubRating, OutboxEntry, Rating, ReasonTemplate
+from kiosk.models import HubChainHead, HubRating, OutboxEntry, Rating, ReasonTemplate
 from kiosk.models.base import utcnow
 from kiosk.ratings.record import rating_event_record
 from kiosk.sync import settings, signing
@@ -20,7 +20,7 @@ from kiosk.sync.client import HubClient
 from kiosk.sync.sealing import unseal
 from kiosk.sync.wire import encode_batch, gzip_bytes
 from kiosk.sync.worker import Worker, drain
-from tests.hubkit import HALL_CODE, add_hall, configure_hall, hub_ids, make_ratings
+from tests.hubkit import HALL_CODE, add_hall, configure_hall, hub_ids, hub_incidents, make_ratings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(30)]
 
@@ -194,3 +194,6 @@ def test_a_city_hub_forwards_to_the_province(hall, hub_app, hub_url, tmp_path, p
     with hub_app.app_context():
         origins = set(db.session.scalars(sa.select(HubRating.origin_hall)))
         assert origins == {HALL_CODE}
+        # The hall's chain went up unchanged: the province verified it link by link.
+        assert db.session.get(HubChainHead, HALL_CODE).seq == 4
+    assert hub_incidents(hub_app) == [] and hub_incidents(city) == []

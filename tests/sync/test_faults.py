@@ -9,7 +9,14 @@ from kiosk.sync import settings
 from kiosk.sync.store import LEASE
 from kiosk.sync.worker import Worker
 from tests.faultproxy import FaultProxy
-from tests.hubkit import configure_hall, hall_ids, hub_ids, make_ratings, pending
+from tests.hubkit import (
+    configure_hall,
+    hall_ids,
+    hub_ids,
+    hub_incidents,
+    make_ratings,
+    pending,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
 
@@ -51,6 +58,7 @@ def drain_with_retries(app, now, rounds: int = 30) -> list:
 def assert_exactly_once(app, hub_app):
     assert hub_ids(hub_app) == hall_ids(app)
     assert pending(app) == 0
+    assert hub_incidents(hub_app) == []  # a fault is not tampering
 
 
 @pytest.mark.parametrize("mode", [

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.faultproxy import FaultProxy
-from tests.hubkit import configure_hall, hall_ids, hub_ids, make_ratings, pending
+from tests.hubkit import (
+    configure_hall,
+    hall_ids,
+    hub_ids,
+    hub_incidents,
+    make_ratings,
+    pending,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +55,7 @@ def test_sigkill_mid_batch_then_restart(app, hub_app, hub_url, hall_key):
         proxy.close()
     assert hub_ids(hub_app) == hall_ids(app)
     assert pending(app) == 0
+    assert hub_incidents(hub_app) == []
 
 
 def test_sigterm_stops_the_daemon_cleanly(app, hub_app, hub_url, hall_key):

@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from uuid6 import uuid7
 
 from kiosk.extensions import db
-from kiosk.models import OutboxEntry
+from kiosk.integrity.chain import GENESIS, check_run, linked
+from kiosk.models import ChainHead, OutboxEntry
 from kiosk.models.base import utcnow
 from kiosk.ratings.record import rating_event_record
 from kiosk.sync.queue import BadRecord, queue_outbox
@@ -44,6 +45,23 @@ def test_records_queue_on_a_session_and_on_a_connection(app):
         with db.engine.begin() as conn:
             queue_outbox(conn, second, third)
         rows = db.session.execute(sa.select(OutboxEntry.kind, OutboxEntry.record_id,
-                                            OutboxEntry.payload).order_by(OutboxEntry.id)).all()
-        assert [(r.kind, r.record_id, r.payload) for r in rows] == [
-            ("rating_event", r["id"], r) for r in (first, second, third)]
+                                            OutboxEntry.payload, OutboxEntry.seq)
+                                  .order_by(OutboxEntry.id)).all()
+        assert [(r.kind, r.record_id, r.seq) for r in rows] == [
+            ("rating_event", r["id"], seq) for seq, r in enumerate((first, second, third), 1)]
+        # Each is stored as given, plus its link in the hall's chain.
+        assert [{k: v for k, v in r.payload.items() if k != "chain"} for r in rows] == [
+            first, second, third]
+        problems, last = check_run((r.seq, r.payload) for r in rows)
+        assert problems == [] and last.seq == 3
+        assert db.session.get(ChainHead, 1).hash == last.hash
+
+
+def test_forwarded_records_keep_their_own_link(app):
+    with app.app_context():
+        record = linked({**_event(), "origin_hall": "530102-WH"}, seq=41, prev=GENESIS)
+        queue_outbox(db.session, record, forwarded=True)
+        db.session.commit()
+        row = db.session.scalars(sa.select(OutboxEntry)).one()
+        assert row.payload == record and row.seq is None
+        assert db.session.get(ChainHead, 1) is None

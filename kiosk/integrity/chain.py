@@ -1,0 +1,111 @@
+"""The hash chain (pure): canonical record content, link hashes, and checking links.
+
+A link is (seq, prev, hash): `seq` counts the hall's records from 1, `prev` is the hash of
+link seq - 1 (GENESIS for the first), and `hash` = SHA-256 over `prev` and the record's
+canonical content. Changing, dropping or reordering any record breaks the links after it.
+"""
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+GENESIS = "0" * 64
+# Fields that are not the record's content: the link itself, and what a sender adds on
+# the way (the sealed phone number; the origin a forwarding hub names).
+NOT_CONTENT = frozenset(("chain", "contact", "origin_hall"))
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class BadLink(ValueError):
+    """A record's chain field is malformed."""
+
+
+@dataclass(frozen=True)
+class Link:
+    seq: int
+    prev: str
+    hash: str
+
+    def as_dict(self) -> dict:
+        return {"seq": self.seq, "prev": self.prev, "hash": self.hash}
+
+
+def is_hash(value) -> bool:
+    return isinstance(value, str) and _HEX64.match(value) is not None
+
+
+def canonical(record: dict) -> bytes:
+    """The record's content as bytes: sorted keys, no spaces, UTF-8, transport fields out.
+    Stable under a JSON round trip, so the hub computes the same bytes as the hall."""
+    content = {k: v for k, v in record.items() if k not in NOT_CONTENT}
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode()
+
+
+def link_hash(prev: str, record: dict) -> str:
+    return hashlib.sha256(prev.encode() + b"\n" + canonical(record)).hexdigest()
+
+
+def linked(record: dict, seq: int, prev: str) -> dict:
+    """The record with its link (seq, prev, hash) in its "chain" field."""
+    return {**record, "chain": Link(seq, prev, link_hash(prev, record)).as_dict()}
+
+
+def link_of(record: dict) -> Link | None:
+    """The record's link, None for a record sent without one; BadLink if malformed."""
+    chain = record.get("chain")
+    if chain is None:
+        return None
+    if not isinstance(chain, dict):
+        raise BadLink("chain is not an object")
+    seq, prev, digest = chain.get("seq"), chain.get("prev"), chain.get("hash")
+    if type(seq) is not int or seq < 1:
+        raise BadLink("chain.seq is not a positive integer")
+    if not (is_hash(prev) and is_hash(digest)):
+        raise BadLink("chain.prev and chain.hash are 64 hex digits")
+    return Link(seq, prev, digest)
+
+
+def content_matches(record: dict, link: Link) -> bool:
+    """Whether the record's content is what its link's hash was computed over."""
+    return link_hash(link.prev, record) == link.hash
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # gap | hash_mismatch | broken_link | bad_link | head_mismatch
+    seq: int | None
+    detail: str
+
+
+def check_run(records: Iterable[tuple[int | None, dict]], first_prev: str = GENESIS,
+              first_seq: int = 1) -> tuple[list[Problem], Link | None]:
+    """Checks a hall's records in stored order, (seq column, record) each: every link
+    well-formed, hashing its content, joined to the one before, numbered without a gap.
+    Returns the problems and the last link seen."""
+    problems: list[Problem] = []
+    expected_seq, expected_prev, last = first_seq, first_prev, None
+    for column_seq, record in records:
+        try:
+            link = link_of(record)
+        except BadLink as exc:
+            problems.append(Problem("bad_link", column_seq, str(exc)))
+            continue
+        if link is None:
+            problems.append(Problem("bad_link", column_seq, "record without a link"))
+            continue
+        if column_seq is not None and column_seq != link.seq:
+            problems.append(Problem("bad_link", link.seq,
+                                    f"row says seq {column_seq}, record says {link.seq}"))
+        if link.seq != expected_seq:
+            problems.append(Problem("gap", expected_seq,
+                                    f"expected seq {expected_seq}, found {link.seq}"))
+        elif link.prev != expected_prev:
+            problems.append(Problem("broken_link", link.seq,
+                                    "prev is not the hash of the record before"))
+        if not content_matches(record, link):
+            problems.append(Problem("hash_mismatch", link.seq,
+                                    "content differs from what was hashed"))
+        expected_seq, expected_prev, last = link.seq + 1, link.hash, link
+    return problems, last

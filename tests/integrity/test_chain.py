@@ -1,0 +1,86 @@
+"""The chain's pure part: canonical form, links, and what check_run finds."""
+import json
+
+import pytest
+
+from kiosk.integrity.chain import (
+    GENESIS,
+    BadLink,
+    canonical,
+    check_run,
+    content_matches,
+    link_of,
+    linked,
+)
+
+
+def _records(n: int) -> list[dict]:
+    out, prev = [], GENESIS
+    for i in range(1, n + 1):
+        record = linked({"kind": "rating", "id": f"r{i}", "level": 1 + i % 5,
+                         "comment": "窗口很好", "reasons": []}, seq=i, prev=prev)
+        prev = record["chain"]["hash"]
+        out.append(record)
+    return out
+
+
+def _kinds(records) -> list[tuple[str, int]]:
+    problems, _ = check_run((r["chain"]["seq"], r) for r in records)
+    return [(p.kind, p.seq) for p in problems]
+
+
+def test_canonical_form_survives_the_wire_and_ignores_transport_fields():
+    (record,) = _records(1)
+    on_the_wire = json.loads(json.dumps({**record, "contact": "sealed",
+                                         "origin_hall": "530102-WH"}))
+    assert canonical(on_the_wire) == canonical(record)
+    assert content_matches(on_the_wire, link_of(on_the_wire))
+    assert canonical({"b": 1, "a": "好"}) == '{"a":"好","b":1}'.encode()
+
+
+def test_an_intact_run_has_no_problem():
+    problems, last = check_run((r["chain"]["seq"], r) for r in _records(5))
+    assert problems == [] and last.seq == 5
+
+
+def test_a_deleted_record_is_a_gap():
+    records = _records(5)
+    del records[2]
+    assert _kinds(records) == [("gap", 3)]
+
+
+def test_a_changed_level_is_a_hash_mismatch():
+    records = _records(5)
+    records[1] = {**records[1], "level": 5}
+    assert _kinds(records) == [("hash_mismatch", 2)]
+
+
+def test_reordered_records_break_the_links():
+    records = _records(5)
+    records[1], records[2] = records[2], records[1]
+    assert ("gap", 2) in _kinds(records)
+
+
+def test_swapped_contents_under_the_same_links_are_hash_mismatches():
+    records = _records(5)
+    a, b = records[1], records[2]
+    records[1] = {**b, "chain": a["chain"]}
+    records[2] = {**a, "chain": b["chain"]}
+    assert _kinds(records) == [("hash_mismatch", 2), ("hash_mismatch", 3)]
+
+
+def test_a_rewritten_link_no_longer_joins_the_one_before():
+    records = _records(3)
+    records[1] = linked({k: v for k, v in records[1].items() if k != "chain"} | {"level": 5},
+                        seq=2, prev="f" * 64)
+    assert _kinds(records) == [("broken_link", 2), ("broken_link", 3)]
+
+
+@pytest.mark.parametrize("chain", [
+    "x", {"seq": 0, "prev": GENESIS, "hash": GENESIS}, {"seq": 1, "prev": "G" * 64,
+                                                         "hash": GENESIS},
+    {"seq": True, "prev": GENESIS, "hash": GENESIS},
+])
+def test_malformed_links_are_refused(chain):
+    with pytest.raises(BadLink):
+        link_of({"chain": chain})

@@ -1,0 +1,258 @@
+"""Tampering with a hall's records before they sync, seen at the PostgreSQL hub: each case
+is an incident for that hall, the records that verify are still stored, and nothing is
+repaired. Ordinary faults (replays, batches out of order) are not incidents."""
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from uuid6 import uuid7
+
+from kiosk import create_app
+from kiosk.extensions import db
+from kiosk.integrity.chain import linked
+from kiosk.models import AuditLog, HubChainHead, HubChainLink, HubChainRestore, OutboxEntry
+from kiosk.ops.backup import copy_database
+from kiosk.sync import settings
+from kiosk.sync.client import HubClient
+from kiosk.sync.wire import encode_batch
+from kiosk.sync.worker import Worker, drain
+from tests.hubkit import HALL_CODE, configure_hall, hall_ids, hub_ids, make_ratings
+from tests.hubkit import hub_incidents as incidents
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
+
+
+@pytest.fixture
+def hall(app, hub_url, hall_key):
+    configure_hall(app, hub_url, hall_key)
+    return app
+
+
+def sync(app):
+    with app.app_context():
+        worker = Worker(db.engine, settings.load(app))
+        try:
+            return drain(worker)
+        finally:
+            worker.close()
+
+
+def hub_head(hub_app) -> int | None:
+    with hub_app.app_context():
+        head = db.session.get(HubChainHead, HALL_CODE)
+        db.session.remove()
+        return None if head is None else head.seq
+
+
+def outbox(app) -> list[OutboxEntry]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(OutboxEntry).order_by(OutboxEntry.seq)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def raw(app, sql: str, **params) -> None:
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(sa.text(sql), params)
+
+
+def test_a_clean_hall_syncs_without_incident_and_the_hub_keeps_its_head(hall, hub_app):
+    make_ratings(hall, 3)
+    make_ratings(hall, 2, level=5)  # 差评: each also queues its case event
+    sync(hall)
+    make_ratings(hall, 2)
+    sync(hall)
+    assert incidents(hub_app) == []
+    assert hub_head(hub_app) == len(outbox(hall)) == 9
+
+
+def test_deleting_a_bad_rating_and_its_outbox_rows_before_sync_is_a_gap(hall, hub_app):
+    make_ratings(hall, 2)
+    (bad,) = make_ratings(hall, 1, level=5)
+    make_ratings(hall, 2)
+    gone = [r.seq for r in outbox(hall) if bad in (r.record_id, r.payload.get("rating_id"))]
+    assert gone == [3, 4]  # the rating and its case's 登记 event
+    # What someone with the SQLite file could do during an uplink outage:
+    hex_id = bad.replace("-", "")
+    raw(hall, "DELETE FROM case_step WHERE case_id IN "
+              "(SELECT id FROM bad_case WHERE rating_id = :r)", r=hex_id)
+    raw(hall, "DELETE FROM bad_case WHERE rating_id = :r", r=hex_id)
+    raw(hall, "DELETE FROM rating WHERE id = :r", r=hex_id)
+    raw(hall, "DELETE FROM outbox WHERE record_id = :r OR payload LIKE :p",
+        r=bad, p=f'%"rating_id": "{bad}"%')
+    assert [r.seq for r in outbox(hall)] == [1, 2, 5, 6]
+    sync(hall)
+    assert incidents(hub_app) == [(HALL_CODE, "gap", 3, 4)]
+    assert hub_ids(hub_app) == hall_ids(hall)  # the records that verify are stored
+    make_ratings(hall, 1)
+    sync(hall)
+    assert len(incidents(hub_app)) == 1  # reported once, not again with every batch
+
+
+def test_deleting_the_newest_record_still_leaves_a_gap(hall, hub_app):
+    make_ratings(hall, 3)
+    raw(hall, "DELETE FROM outbox WHERE seq = 3")
+    make_ratings(hall, 1)
+    sync(hall)
+    assert incidents(hub_app) == [(HALL_CODE, "gap", 3, 3)]
+
+
+def test_a_lowered_level_is_refused_and_reported(hall, hub_app):
+    make_ratings(hall, 1)
+    make_ratings(hall, 1, level=5)
+    make_ratings(hall, 1)
+    target = outbox(hall)[1]
+    raw(hall, "UPDATE outbox SET payload = :p WHERE id = :id", id=target.id,
+        p=json.dumps({**target.payload, "level": 1, "level_name": "非常满意"}))
+    result = sync(hall)
+    assert result.rejected == 1
+    assert incidents(hub_app) == [(HALL_CODE, "hash_mismatch", 2, 2)]
+    assert target.record_id not in hub_ids(hub_app)
+    with hall.app_context():
+        dead = db.session.scalars(sa.select(OutboxEntry).where(OutboxEntry.dead)).one()
+        assert dead.id == target.id and "chain_mismatch" in dead.last_error
+
+
+def test_a_changed_level_with_its_hash_recomputed_breaks_the_next_link(hall, hub_app):
+    make_ratings(hall, 3, level=5)  # seq 1-6: rating, event, rating, event, …
+    target = outbox(hall)[2]
+    content = {k: v for k, v in target.payload.items() if k != "chain"}
+    forged = linked({**content, "level": 4, "level_name": "不满意"}, seq=3,
+                    prev=target.payload["chain"]["prev"])
+    raw(hall, "UPDATE outbox SET payload = :p WHERE id = :id", id=target.id,
+        p=json.dumps(forged))
+    sync(hall)
+    assert incidents(hub_app) == [(HALL_CODE, "broken_link", 4, 4)]
+
+
+def test_reordered_records_are_hash_mismatches(hall, hub_app):
+    make_ratings(hall, 4)
+    a, b = outbox(hall)[1:3]
+    # Swap the two records' places in the chain (each keeps the other's link).
+    raw(hall, "UPDATE outbox SET payload = :p WHERE id = :id", id=a.id,
+        p=json.dumps({**b.payload, "chain": a.payload["chain"]}))
+    raw(hall, "UPDATE outbox SET payload = :p WHERE id = :id", id=b.id,
+        p=json.dumps({**a.payload, "chain": b.payload["chain"]}))
+    sync(hall)
+    assert incidents(hub_app) == [(HALL_CODE, "hash_mismatch", 2, 3)]
+
+
+def test_replays(hall, hub_app):
+    """The same batch again is a duplicate; old content under a new id at an old place in
+    the chain is a conflict."""
+    make_ratings(hall, 3)
+    rows = outbox(hall)
+    body = encode_batch(batch_id="b1", hall_id=HALL_CODE, sent_at="", backlog={},
+                        item_texts=[json.dumps(r.payload) for r in rows],
+                        chain={"low": 1, "head": 3})
+    with hall.app_context():
+        client = HubClient(settings.load(hall))
+        first = client.send_batch(body)
+        again = client.send_batch(body)
+        assert len(first["stored"]) == 3 and len(again["duplicate"]) == 3
+        assert incidents(hub_app) == []
+        old = {k: v for k, v in rows[0].payload.items() if k != "chain"}
+        replayed = linked({**old, "id": str(uuid7())}, seq=1, prev=rows[0].payload["chain"]["prev"])
+        client.send_batch(encode_batch(batch_id="b2", hall_id=HALL_CODE, sent_at="",
+                                       backlog={}, item_texts=[json.dumps(replayed)]))
+        client.close()
+    assert incidents(hub_app) == [(HALL_CODE, "conflict", 1, 1)]
+
+
+def test_a_batch_that_skips_ahead_is_a_gap_and_its_records_are_kept(hall, hub_app):
+    make_ratings(hall, 5)
+    rows = outbox(hall)
+    with hall.app_context():
+        client = HubClient(settings.load(hall))
+        client.send_batch(encode_batch(batch_id="a", hall_id=HALL_CODE, sent_at="", backlog={},
+                                       item_texts=[json.dumps(r.payload) for r in rows[:2]],
+                                       chain={"low": 1, "head": 5}))
+        answer = client.send_batch(encode_batch(
+            batch_id="b", hall_id=HALL_CODE, sent_at="", backlog={},
+            item_texts=[json.dumps(rows[4].payload)], chain={"low": 5, "head": 5}))
+        client.close()
+    assert answer["stored"] == [rows[4].record_id]
+    assert incidents(hub_app) == [(HALL_CODE, "gap", 3, 4)]
+    assert hub_head(hub_app) == 5
+
+
+def test_batches_out_of_order_are_not_a_gap(hall, hub_app):
+    make_ratings(hall, 6)
+    rows = outbox(hall)
+    with hall.app_context():
+        client = HubClient(settings.load(hall))
+        for part, low in ((rows[3:], 1), (rows[:3], 1)):
+            client.send_batch(encode_batch(batch_id="x", hall_id=HALL_CODE, sent_at="",
+                                           backlog={}, chain={"low": low, "head": 6},
+                                           item_texts=[json.dumps(r.payload) for r in part]))
+        client.close()
+    assert incidents(hub_app) == [] and hub_head(hub_app) == 6
+
+
+def _synced_then_restored(hall, tmp_path):
+    """3 records synced and backed up; 2 more synced; then the disk is lost and the hall
+    starts again from the backup (a new process on the restored file)."""
+    make_ratings(hall, 3)
+    sync(hall)
+    restored = tmp_path / "restored.db"
+    copy_database(Path(hall.instance_path) / "hall.db", restored)
+    make_ratings(hall, 2)
+    sync(hall)
+    return create_app({
+        "TESTING": True, "INSTANCE_PATH": hall.instance_path, "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{restored}",
+        **{k: hall.config[k] for k in ("SYNC_URL", "SYNC_HALL_ID", "SYNC_KEY_FILE")}})
+
+
+def test_an_undeclared_restore_is_reported_as_a_rewritten_chain(hall, hub_app, tmp_path):
+    hall = _synced_then_restored(hall, tmp_path)
+    make_ratings(hall, 2)  # new ratings take seq 4 and 5 again
+    sync(hall)
+    assert incidents(hub_app) == [(HALL_CODE, "conflict", 4, 5)]
+
+
+def test_a_declared_restore_is_not_tampering_and_is_audited_at_both_ends(hall, hub_app,
+                                                                        tmp_path):
+    hall = _synced_then_restored(hall, tmp_path)
+    out = hall.test_cli_runner().invoke(args=[
+        "integrity", "declare-restore", "--actor", "张工", "--note", "硬盘损坏，用昨晚的备份恢复"])
+    assert out.exit_code == 0, out.output
+    assert "restored to seq 3" in out.output and "set aside 2" in out.output
+    make_ratings(hall, 2)
+    sync(hall)
+    assert incidents(hub_app) == []
+    assert hub_head(hub_app) == 5
+    with hall.app_context():
+        (entry,) = db.session.scalars(sa.select(AuditLog)
+                                      .where(AuditLog.action == "declare_restore")).all()
+        assert entry.actor == "张工" and entry.after["seq"] == 3
+    with hub_app.app_context():
+        (restore,) = db.session.scalars(sa.select(HubChainRestore)).all()
+        assert (restore.seq, restore.hub_seq_before, restore.matches, restore.retired) == (
+            3, 5, True, 2)
+        (entry,) = db.session.scalars(sa.select(AuditLog)
+                                      .where(AuditLog.action == "declare_restore")).all()
+        assert entry.actor == f"hall:{HALL_CODE}"
+        kept = db.session.scalar(sa.select(sa.func.count()).select_from(HubChainLink))
+        assert kept == 7  # the 2 links set aside are kept beside the 5 live ones
+        db.session.remove()
+
+
+def test_the_dashboard_and_metrics_show_incidents(hall, hub_app):
+    from kiosk.auth.cli import create_user
+
+    make_ratings(hall, 3)
+    raw(hall, "DELETE FROM outbox WHERE seq = 2")
+    sync(hall)
+    with hub_app.app_context():
+        create_user("aud", "correct horse battery staple", "auditor")
+    client = hub_app.test_client()
+    hub_app.config["WTF_CSRF_ENABLED"] = False
+    r = client.post("/login", data={"username": "aud", "password": "correct horse battery staple"})
+    assert r.status_code == 302
+    page = client.get("/hub/").get_data(as_text=True)
+    assert 'data-chain-hall="530102-WH"' in page and "有异常" in page and "缺号" in page
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'kiosk_integrity_incidents{hall="530102-WH",kind="gap"} 1.0' in metrics
+    assert 'kiosk_chain_verified_seq{hall="530102-WH"} 3.0' in metrics
