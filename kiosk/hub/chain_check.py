@@ -107,8 +107,9 @@ def _known(conn, hall: str, low: int, high: int) -> dict[int, tuple[str, str]]:
     return {seq: (prev, digest) for seq, prev, digest in rows}
 
 
-def _compare(known: dict, batch_links) -> tuple[dict, list[Finding]]:
-    """The batch's links not seen before (seq → (link, id)), and the breaks they show."""
+def _compare(known: dict, batch_links) -> tuple[dict, dict, list[Finding]]:
+    """The batch's links not seen before (seq → (link, id)), all links now known around
+    them (seq → (prev, hash)), and the breaks they show."""
     findings, new = [], {}
     for link, rid in sorted(batch_links, key=lambda x: x[0].seq):
         seen = known.get(link.seq) or (
@@ -129,11 +130,20 @@ def _compare(known: dict, batch_links) -> tuple[dict, list[Finding]]:
         if after is not None and after[0] != link.hash:
             findings.append(Finding("broken_link", seq + 1, None,
                                     "the record after does not join this one"))
-    return new, findings
+    return new, view, findings
+
+
+def _walk_known(view: dict, seq: int, digest: str | None) -> tuple[int, str | None]:
+    """Moves the head along links already in hand (usually: the batch just received)."""
+    while seq + 1 in view:
+        seq += 1
+        digest = view[seq][1]
+    return seq, digest
 
 
 def _walk(conn, hall: str, seq: int, digest: str | None) -> tuple[int, str | None]:
-    """Moves the head along links that follow it without a hole."""
+    """Moves the head along stored links that follow it without a hole (links that came
+    ahead of their turn, in an earlier batch)."""
     while True:
         rows = conn.execute(sa.select(links.c.seq, links.c.hash)
                             .where(_live(hall), links.c.seq > seq)
@@ -144,6 +154,24 @@ def _walk(conn, hall: str, seq: int, digest: str | None) -> tuple[int, str | Non
             seq, digest = next_seq, next_hash
         if len(rows) < WALK_CHUNK:
             return seq, digest
+
+
+def _store_links(conn, hall: str, new: dict, now: datetime) -> None:
+    """New links only (the head row is held, and every seq was looked up): on PostgreSQL
+    by COPY, which costs a fraction of an INSERT per row."""
+    rows = [(hall, 0, s, lk.prev, lk.hash, rid, now) for s, (lk, rid) in new.items()]
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+                "COPY hub_chain_link (hall_code, retired_by, seq, prev, hash, record_id, "
+                "received_at) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    columns = ("hall_code", "retired_by", "seq", "prev", "hash", "record_id", "received_at")
+    conn.execute(links.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
 def _judge_gaps(conn, hall: str, seq: int, digest, low: int):
@@ -177,14 +205,10 @@ def note_links(conn, screened: Screened, sender: str, report: tuple[int | None, 
         if batch_links:
             seqs = [lk.seq for lk, _ in batch_links]
             known = _known(conn, hall, min(seqs) - 1, max(seqs) + 1)
-            new, breaks = _compare(known, batch_links)
+            new, view, breaks = _compare(known, batch_links)
             findings += breaks
-            if new:
-                conn.execute(_insert(conn)(links).on_conflict_do_nothing(), [
-                    {"hall_code": hall, "retired_by": 0, "seq": s, "prev": lk.prev,
-                     "hash": lk.hash, "record_id": rid, "received_at": now}
-                    for s, (lk, rid) in new.items()])
-            seq, digest = _walk(conn, hall, seq, digest)
+            _store_links(conn, hall, new, now)
+            seq, digest = _walk(conn, hall, *_walk_known(view, seq, digest))
         if hall == sender and low is not None:
             seq, digest, gaps = _judge_gaps(conn, hall, seq, digest, low)
             findings += gaps

@@ -1,0 +1,231 @@
+"""What the hash chain costs: touch-rating throughput and sync drain rate, each measured
+with and without the chain in the same run, rounds interleaved (on, off, on, off …).
+
+Touch ratings: bench/rate_http.py's harness (demo instance, waitress via kiosk.serve,
+keep-alive clients rating invitations). "Off" is the same server with queue_outbox's
+linking step replaced by the forwarding path (records queued as they are, no link).
+
+Sync drain: bench/sync.py's harness (hub under waitress on its own PostgreSQL schema, the
+real worker draining a bulk-made backlog, two batches in flight). "On" is a backlog whose
+records carry their links (and batches the hall's chain report); "off" is the same records
+unchained, as from a hall before the chain: the hub then skips every chain step.
+
+Everything is written under bench/_runs/ (not /tmp, which may be memory). Prints each
+round, then the medians and the ratio; last line: BENCH chain touch_ratio=… drain_ratio=…
+"""
+import argparse
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import rate_http  # noqa: E402
+from bench import sync as sync_bench  # noqa: E402
+from kiosk import create_app  # noqa: E402
+from kiosk.extensions import db  # noqa: E402
+from kiosk.hub import keys  # noqa: E402
+from kiosk.integrity.chain import GENESIS, linked  # noqa: E402
+from kiosk.models import HubHall  # noqa: E402
+from kiosk.seed import seed_demo  # noqa: E402
+from kiosk.sync import settings  # noqa: E402
+from kiosk.sync.worker import Worker, drain  # noqa: E402
+
+RUNS = ROOT / "bench" / "_runs"
+PY = sys.executable
+# The shipped server, with the chain's linking step swapped for "queue as given".
+UNCHAINED_SERVER = ("import sys; import kiosk.sync.queue as q; "
+                    "q.link_records = lambda conn, records: [(None, r) for r in records]; "
+                    "from kiosk.serve import main; main(sys.argv[1:])")
+
+
+def touch_round(work: Path, chained: bool, args) -> float:
+    """Ratings/s of one round on a fresh demo instance."""
+    inst = work / f"touch-{'on' if chained else 'off'}-{secrets.token_hex(3)}"
+    inst.mkdir(parents=True)
+    rate_http.prepare_instance(inst, args.requests)
+    port = 18100 + secrets.randbelow(800)
+    server_args = ["--host", "127.0.0.1", f"--port={port}", f"--workers={args.workers}",
+                   f"--threads={args.server_threads}"]
+    command = ([PY, "-m", "kiosk.serve", *server_args] if chained
+               else [PY, "-c", UNCHAINED_SERVER, *server_args])
+    env = {**os.environ, "KIOSK_INSTANCE_PATH": str(inst)}
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=(inst / "server.log").open("w"))
+    try:
+        rate_http.wait_for(port, timeout=60)
+        con = sqlite3.connect(inst / "hall.db")
+        ids = [r[0] for r in con.execute("SELECT id FROM invitation ORDER BY id")]
+        con.close()
+        shards = [ids[i::args.clients] for i in range(args.clients)]
+        latencies, statuses = [], []
+        stop_at = time.monotonic() + args.seconds
+        threads = [threading.Thread(target=rate_http.client,
+                                    args=(port, shard, latencies, statuses, stop_at))
+                   for shard in shards]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    con = sqlite3.connect(inst / "hall.db")
+    stored, linked_rows = con.execute("SELECT count(*), count(seq) FROM outbox").fetchone()
+    con.close()
+    accepted = statuses.count(201)
+    assert stored == accepted, (stored, accepted)
+    assert linked_rows == (accepted if chained else 0), (linked_rows, chained)
+    shutil.rmtree(inst)
+    return accepted / elapsed
+
+
+def chain_backlog(db_file: Path) -> None:
+    """Links the bulk-made backlog the way queue_outbox would have, in outbox order."""
+    con = sqlite3.connect(db_file)
+    rows = con.execute("SELECT id, payload FROM outbox WHERE seq IS NULL ORDER BY id").fetchall()
+    prev, updates = GENESIS, []
+    for seq, (row_id, text) in enumerate(rows, 1):
+        record = linked(json.loads(text), seq, prev)
+        prev = record["chain"]["hash"]
+        updates.append((json.dumps(record), seq, row_id))
+    con.executemany("UPDATE outbox SET payload = ?, seq = ? WHERE id = ?", updates)
+    con.execute("INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?)", (len(rows), prev))
+    con.commit()
+    con.close()
+
+
+def drain_round(work: Path, hub_url: str, hall_code: str, key: str, chained: bool,
+                n: int) -> float:
+    """Records/s the real worker drains from a fresh backlog of n ratings."""
+    hall_dir = work / f"hall-{hall_code}-{secrets.token_hex(3)}"
+    hall_dir.mkdir(parents=True)
+    hall = create_app({"INSTANCE_PATH": str(hall_dir),
+                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{hall_dir / 'hall.db'}"})
+    with hall.app_context():
+        db.create_all()
+        seed_demo()
+        db.engine.dispose()
+    sync_bench.make_backlog(hall_dir / "hall.db", n)
+    if chained:
+        chain_backlog(hall_dir / "hall.db")
+    settings.configure(hall_dir, hub_url, hall_code, key)
+    hall.config.update(SYNC_URL=hub_url, SYNC_HALL_ID=hall_code,
+                       SYNC_KEY_FILE=str(hall_dir / "sync_key"),
+                       SYNC_BATCH_SIZE=sync_bench.BATCH, SYNC_READ_TIMEOUT=120)
+    with hall.app_context():
+        worker = Worker(db.engine, settings.load(hall))
+        t = time.perf_counter()
+        result = drain(worker, parallel=2)
+        elapsed = time.perf_counter() - t
+        worker.close()
+        db.engine.dispose()
+    assert result.error is None and result.stored == n, result
+    shutil.rmtree(hall_dir)
+    return n / elapsed
+
+
+def drain_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]:
+    schema = "bench_" + secrets.token_hex(4)
+    with psycopg.connect(sync_bench.PG_DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    db_url = ("postgresql+psycopg://postgres@127.0.0.1:5432/test"
+              f"?options=-csearch_path%3D{schema}")
+    hub_inst = work / "hub"
+    hub = None
+    results: dict[bool, list[float]] = {True: [], False: []}
+    try:
+        hub_app = create_app({"ROLE": "hub", "INSTANCE_PATH": str(hub_inst),
+                              "SQLALCHEMY_DATABASE_URI": db_url})
+        hall_keys = {}
+        with hub_app.app_context():
+            db.create_all()
+            for i in range(rounds):
+                for chained in (True, False):
+                    code = f"BENCH-{'ON' if chained else 'OFF'}-{i}"
+                    hall_keys[code] = keys.new_hall_key()
+                    db.session.add(HubHall(code=code, name=code, settings={},
+                                           key_sealed=keys.seal_hall_key(code,
+                                                                         hall_keys[code])))
+            db.session.commit()
+            db.engine.dispose()
+        port = 18900 + secrets.randbelow(900)
+        hub = sync_bench.start_hub(hub_inst, db_url, port)
+        for i in range(rounds):
+            for chained in (True, False) if i % 2 == 0 else (False, True):
+                code = f"BENCH-{'ON' if chained else 'OFF'}-{i}"
+                rate = drain_round(work, f"http://127.0.0.1:{port}", code, hall_keys[code],
+                                   chained, n)
+                results[chained].append(rate)
+                print(f"drain round {i} chain {'on ' if chained else 'off'}: {rate:,.0f} records/s",
+                      flush=True)
+        with psycopg.connect(sync_bench.PG_DSN) as conn:
+            incidents = conn.execute(f"SELECT count(*) FROM {schema}.hub_integrity_incident"
+                                     ).fetchone()[0]
+            links = conn.execute(f"SELECT count(*) FROM {schema}.hub_chain_link").fetchone()[0]
+        assert incidents == 0 and links == rounds * n, (incidents, links)
+    finally:
+        if hub:
+            hub.terminate()
+            hub.wait(10)
+        with psycopg.connect(sync_bench.PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return results
+
+
+def _summary(name: str, unit: str, results: dict[bool, list[float]]) -> float:
+    on, off = statistics.median(results[True]), statistics.median(results[False])
+    ratio = on / off
+    print(f"{name}: chain on {on:,.0f} {unit}, off {off:,.0f} {unit} (medians of "
+          f"{len(results[True])}); on/off = {ratio:.3f} (cost {100 * (1 - ratio):.1f} %)")
+    return ratio
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of each variant")
+    ap.add_argument("--requests", type=int, default=20000, help="invitations per touch round")
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--server-threads", type=int, default=2)
+    ap.add_argument("--drain", type=int, default=100_000, help="backlog per drain round")
+    ap.add_argument("--skip-touch", action="store_true")
+    ap.add_argument("--skip-drain", action="store_true")
+    args = ap.parse_args()
+    work = RUNS / f"chain-{os.getpid()}"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        touch_ratio = drain_ratio = float("nan")
+        if not args.skip_touch:
+            touch: dict[bool, list[float]] = {True: [], False: []}
+            for i in range(args.rounds):
+                for chained in (True, False) if i % 2 == 0 else (False, True):
+                    rate = touch_round(work, chained, args)
+                    touch[chained].append(rate)
+                    print(f"touch round {i} chain {'on ' if chained else 'off'}: "
+                          f"{rate:,.0f} ratings/s", flush=True)
+            touch_ratio = _summary("touch ratings", "ratings/s", touch)
+        if not args.skip_drain:
+            drain_ratio = _summary("sync drain", "records/s",
+                                   drain_rounds(work, args.rounds, args.drain))
+        print(f"BENCH chain touch_ratio={touch_ratio:.3f} drain_ratio={drain_ratio:.3f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
