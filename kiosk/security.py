@@ -1,6 +1,17 @@
-"""Security headers on every response, and session cookies marked Secure over TLS."""
+"""Security headers on every response, session cookies marked Secure over TLS, and the
+opt-in trust of a reverse proxy's X-Forwarded-* headers.
+
+Behind the documented TLS proxy (docs/deploy.md) the app otherwise sees every client as the
+proxy and every request as plain HTTP: per-address limits would become hall-wide, cookies
+would lose Secure and HSTS would never be sent. PROXY_FIX = {"x_for": 1, "x_proto": 1} (the
+number of proxies in front that set each header) makes werkzeug's ProxyFix take the client
+address and scheme from them. Without it the headers are ignored: a client could write them.
+"""
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+PROXY_FIX_KEYS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
 
 # No inline scripts anywhere: every script is a file under /static.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -27,8 +38,21 @@ class TlsAwareSessionInterface(SecureCookieSessionInterface):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
+def trust_proxy(app: Flask) -> None:
+    counts = app.config.get("PROXY_FIX")
+    if not counts:
+        return
+    unknown = set(counts) - set(PROXY_FIX_KEYS)
+    bad = [k for k, v in counts.items() if type(v) is not int or v < 0]
+    if unknown or bad:
+        raise ValueError(f"PROXY_FIX takes counts (integers >= 0) for {', '.join(PROXY_FIX_KEYS)}"
+                         f"; got {counts!r}")
+    app.wsgi_app = ProxyFix(app.wsgi_app, **counts)
+
+
 def register(app: Flask) -> None:
     app.session_interface = TlsAwareSessionInterface()
+    trust_proxy(app)
 
     @app.after_request
     def security_headers(response):

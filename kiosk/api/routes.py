@@ -55,7 +55,9 @@ def invite():
 def _invitation_or_404(invitation_id: int) -> Invitation:
     # Past SQLite's 64-bit integers no invitation can exist (and the driver would overflow).
     inv = db.session.get(Invitation, invitation_id) if invitation_id < 2**63 else None
-    if inv is None:
+    # A token sees only what its own client created; another client's invitation gets the
+    # very answer an unknown id gets, so ids reveal nothing.
+    if inv is None or inv.client != g.api_client:
         abort(404, _("邀请 %(id)s 不存在。", id=invitation_id))
     return inv
 

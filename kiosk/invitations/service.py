@@ -73,8 +73,12 @@ def _create(window_code, case_no, service_code, staff_no, client, phone) -> Invi
 
     now = utcnow()
     screen_until = now + timedelta(seconds=current_app.config["INVITE_SCREEN_SECONDS"])
+    # Only this client's own pending invitation is offered again: another business
+    # system's invitation for the same case number is not shown to, or moved by, this one.
     pending = db.session.scalars(
-        sa.select(Invitation).where(Invitation.case_no == case_no, Invitation.status == "pending")
+        sa.select(Invitation).where(Invitation.case_no == case_no, Invitation.status == "pending",
+                                    Invitation.client.is_(client) if client is None
+                                    else Invitation.client == client)
     ).first()
     if pending is not None:
         # The clerk pressed 请评价 again: offer the same invitation again, at this window.
