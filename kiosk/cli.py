@@ -22,7 +22,7 @@ from kiosk.models.base import utcnow
 from kiosk.models.tokens import hash_token
 from kiosk.ratings.levels import LEVEL_NAMES
 from kiosk.seed import ensure_base, seed_demo
-from kiosk.stats.cli import stats_cli
+from kiosk.stats.cli import report_cli, stats_cli
 from kiosk.timeutil import iso_utc
 
 windows_cli = AppGroup("windows", help="Windows of the hall.")
@@ -42,6 +42,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(calendar_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(integrity_cli)
+    app.cli.add_command(report_cli)
 
 
 @click.command("init")

@@ -62,7 +62,6 @@ class WindowForm(FlaskForm):
     scale = RadioField(_l("评价档位"), coerce=int, default=5,
                        choices=[(5, _l("五级（非常满意…非常不满意）")), (3, _l("三级（满意、基本满意、不满意）"))],
                        validators=[DataRequired(_l("请选择评价档位。"))])
-    count_uninvited = BooleanField(_l("统计未经邀请的主动评价"), default=True)
     staff_id = SelectField(_l("当前工作人员"), coerce=int, default=0)
 
 

@@ -4,7 +4,7 @@ from kiosk.models import ApiToken, Hall, ServiceItem, Staff, User, Window
 
 def window(w: Window) -> dict:
     return {
-        "code": w.code, "name": w.name, "name_en": w.name_en, "scale": w.scale, "count_uninvited": w.count_uninvited,
+        "code": w.code, "name": w.name, "name_en": w.name_en, "scale": w.scale,
         "services": sorted(s.code for s in w.services),
         "staff_no": w.staff.staff_no if w.staff else None,
     }

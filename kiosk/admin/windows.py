@@ -54,7 +54,7 @@ def _apply(window: Window, form: WindowForm) -> None:
         form.code.errors.append(_("窗口编号 %(code)s 已存在。", code=form.code.data))
         raise ValueError
     window.code, window.name, window.name_en = form.code.data, form.name.data, form.name_en.data
-    window.scale, window.count_uninvited = form.scale.data, form.count_uninvited.data
+    window.scale = form.scale.data
     window.services = db.session.scalars(
         sa.select(ServiceItem).where(ServiceItem.id.in_(form.services.data or []))
     ).all()

@@ -30,8 +30,7 @@ def exclude_rating(conn, *, rating_id, case_id: int, ground: str, source: str, d
     conn.execute(sa.insert(RatingExclusion).values(
         rating_id=rating_id, case_id=case_id, ground=ground, source=source, appeal_id=appeal_id,
         decided_by=decided_by, decided_at=at, note=note))
-    rollup.remove_rating(conn, level=row.level, rated_at=row.rated_at, window_id=row.window_id,
-                         staff_id=row.staff_id, service_id=row.service_id)
+    rollup.remove_rating(conn, rating_id)
     conn.execute(sa.insert(AuditLog).values(
         at=at, actor=decided_by, action="exclude", entity="rating", entity_id=str(rating_id),
         before={"excluded": False},

@@ -18,6 +18,7 @@ ACTION = {
     "appeal": _l("申诉"), "decide_appeal": _l("申诉审核"),
     "approve_extension": _l("批准延期"), "refuse_extension": _l("不予延期"),
     "explain_overdue": _l("逾期说明"),
+    "publish": _l("公开整改措施"), "unpublish": _l("取消公开整改措施"),
 }
 VERIFICATION = {"founded": _l("属实"), "unfounded": _l("不属实"), "mistaken": _l("误评"),
                 "malicious": _l("恶意评价")}

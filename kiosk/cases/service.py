@@ -342,6 +342,25 @@ def close(user, case_id: int, note: str = "", now=None) -> BadCase:
     return _step(user, case_id, "close", note, change, now=now)
 
 
+def set_publishable(user, case_id: int, publishable: bool, now=None) -> BadCase:
+    """A manager allows (or withdraws) the case's rectification text on the public 公开
+    page. Logged like a step; changes nothing else and nothing upstream."""
+    if user.role not in MANAGE:
+        raise CaseError(_l("您无权执行此操作。"), status=403)
+    now = now or utcnow()
+    with write_transaction(db.session()):
+        case = case_for(user, case_id)
+        before = case.publishable
+        case.publishable = publishable
+        db.session.add(CaseStep(case_id=case.id, at=now, actor=user.username,
+                                action="publish" if publishable else "unpublish",
+                                from_status=case.status, to_status=case.status, note=""))
+        audit(user.username, "case_publishable", "bad_case", case.id,
+              before={"publishable": before}, after={"publishable": publishable})
+        db.session.commit()
+    return db.session.get(BadCase, case_id)
+
+
 # ---- queries ---------------------------------------------------------------------------
 
 def overdue_clause(now: datetime):

@@ -137,6 +137,18 @@ def reveal(case_id: int):
     return _detail_page(_case_or_abort(case_id), revealed=phone)
 
 
+@bp.post("/<int:case_id>/publishable")
+@role_required(*service.MANAGE)
+def publishable(case_id: int):
+    """公开: show (or stop showing) this case's rectification text on the public page."""
+    try:
+        service.set_publishable(current_user, case_id, request.form.get("publishable") == "1")
+    except service.CaseError as exc:
+        abort(exc.status, exc.message)
+    flash(_("已保存公开设置。"), "ok")
+    return redirect(url_for("cases.case_detail", case_id=case_id))
+
+
 @bp.get("/ledger.xlsx")
 @role_required(*READERS)
 def ledger():

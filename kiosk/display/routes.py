@@ -5,6 +5,7 @@ from flask import current_app, jsonify, render_template
 
 from kiosk.display import bp
 from kiosk.display.cases import open_cases_summary
+from kiosk.display.disclosure import DAYS, closed_cases
 from kiosk.display.stats import hall_tally, today_by_window, week_trend
 from kiosk.lookups import current_hall
 from kiosk.models.base import utcnow
@@ -43,3 +44,11 @@ def data():
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/public")
+def disclosure():
+    """公开: the handling of closed 差评 of the last 90 days, without anything about raters."""
+    cases = closed_cases(utcnow())
+    return render_template("display/public.html", hall_name=_hall_name(), cases=cases,
+                           days=DAYS)

@@ -48,6 +48,9 @@ class BadCase(db.Model):
     done_at: Mapped[datetime | None]
     revisited_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # A manager allows the rectification text on the public 公开 page (never the rater's
+    # details); without it the page shows the reasons and the outcome only.
+    publishable: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     rating = relationship("Rating")
     assignee = relationship("User")
@@ -116,6 +119,33 @@ class RatingWindowDay(db.Model):
     n5: Mapped[int] = mapped_column(default=0)
 
 
+FACETS = ("department", "window", "staff", "service", "channel", "reason")
+
+
+class RatingFacetDay(db.Model):
+    """Non-excluded ratings per hall-local day, responsible department and one facet value:
+    the breakdowns by department, window, staff, service item, channel and reason read a few
+    thousand rows a quarter, not millions of ratings.
+
+    Each rating adds 1 to one row per facet (key: the window/staff/service/department id,
+    the channel, or a reason code — one row per reason of a 差评; 0 or '' when there is
+    none), in the department of the rating (0 when it has none); so any facet can also be
+    read for one department. n_default counts the default ratings among them.
+    """
+
+    __tablename__ = "rating_facet_day"
+    facet: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    department_id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    n1: Mapped[int] = mapped_column(default=0)
+    n2: Mapped[int] = mapped_column(default=0)
+    n3: Mapped[int] = mapped_column(default=0)
+    n4: Mapped[int] = mapped_column(default=0)
+    n5: Mapped[int] = mapped_column(default=0)
+    n_default: Mapped[int] = mapped_column(default=0)
+
+
 class RatingHourly(db.Model):
     """Non-excluded ratings per window, hall-local day and hour (the heatmap); window_id 0
     is the whole hall."""
@@ -130,13 +160,21 @@ class RatingHourly(db.Model):
 
 def _rating_indexes():
     """Indexes the statistics need on the rating table, declared here beside their queries."""
+    from kiosk.models.invitation import Invitation
     from kiosk.models.rating import Rating
 
     # Same text as the query's WHERE, so SQLite sees the index applies; valid on PostgreSQL too.
     top_uninvited = sa.text("uninvited AND level = 1")
-    # Burst detection (kiosk/stats/integrity.py) reads only uninvited 非常满意 ratings.
+    # Burst detection (kiosk/stats/integrity.py) reads only uninvited 非常满意 ratings …
     sa.Index("ix_rating_uninvited_top", Rating.window_id, Rating.rated_at,
              sqlite_where=top_uninvited, postgresql_where=top_uninvited)
+    bad_uninvited = sa.text("uninvited AND level >= 4")
+    # … and uninvited 差评.
+    sa.Index("ix_rating_uninvited_bad", Rating.window_id, Rating.rated_at,
+             sqlite_where=bad_uninvited, postgresql_where=bad_uninvited)
+    # 评价覆盖率 counts invitations of a period per window and service item from the index.
+    sa.Index("ix_invitation_invited", Invitation.invited_at, Invitation.window_id,
+             Invitation.service_id, Invitation.status)
 
 
 _rating_indexes()

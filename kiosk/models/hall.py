@@ -66,7 +66,6 @@ class Window(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100), default="")
     scale: Mapped[int] = mapped_column(default=5)  # 5 or 3 levels
-    count_uninvited: Mapped[bool] = mapped_column(default=True)
     paused: Mapped[bool] = mapped_column(default=False)
     pause_reason: Mapped[str | None] = mapped_column(sa.String(50))
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))

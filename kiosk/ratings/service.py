@@ -244,8 +244,10 @@ def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
     queue_outbox(conn, rating_record(stored, HallFacts(*hall)), created_at=now)
     # Rollups for the statistics, and the 差评 case (登记) in this same commit; the case's
     # event follows the rating in the outbox, so upstream gets the rating first.
-    rollup.add_rating(conn, level=stored.level, rated_at=stored.rated_at, window_id=window_id,
-                      staff_id=staff_id, service_id=service_id)
+    rollup.add_rating(conn, rollup.Facts(
+        level=stored.level, rated_at=stored.rated_at, window_id=window_id, staff_id=staff_id,
+        service_id=service_id, department_id=stored.department_id, channel=stored.channel,
+        is_default=stored.is_default, reasons=tuple(stored.reasons)))
     open_case_for(conn, stored, now, window_id=window_id, department_id=stored.department_id)
     return True
 

@@ -16,12 +16,18 @@ def to_csv(headers: list[str], rows: list[list]) -> bytes:
 
 
 def to_xlsx(headers: list[str], rows: list[list], title: str) -> bytes:
+    return to_xlsx_book([(title, headers, rows)])
+
+
+def to_xlsx_book(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
+    """One sheet per (title, headers, rows)."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    xlsx_append(sheet, headers)
-    for row in rows:
-        xlsx_append(sheet, row)
+    book.remove(book.active)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        xlsx_append(sheet, headers)
+        for row in rows:
+            xlsx_append(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -3,6 +3,9 @@
 Definitions:
 - Burst (刷好评): at one window, at least BURST_MIN uninvited 非常满意 ratings within
   BURST_MINUTES minutes (one evaluator/QR code per window, so a window stands for the device).
+  A burst of uninvited 差评 (刷差评) follows the same rule with levels 4–5.
+- Repeated 差评: a staff member or a department with at least REPEATED_BAD_COUNT 差评 within
+  REPEATED_BAD_DAYS consecutive days (config STATS_REPEATED_BAD_COUNT / _DAYS).
 - Low invitation ratio: the business system does not tell us every case, so we approximate
   "invitations per case" by invitations per signed-in hour (staff_session intervals clipped
   to the period). A clerk with at least MIN_HOURS signed in whose ratio is below
@@ -12,12 +15,13 @@ Definitions:
 """
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
+from kiosk.stats.queries import labels
 
 BURST_MIN = 5
 BURST_MINUTES = 10
@@ -26,6 +30,8 @@ LOW_RATIO_FACTOR = 0.5
 ALERT_MINUTES = 15
 ALERT_MIN_RATINGS = 4
 ALERT_BAD_SHARE = 0.5
+REPEATED_BAD_COUNT = 3
+REPEATED_BAD_DAYS = 30
 
 _DT = sa.DateTime()
 
@@ -42,25 +48,31 @@ class Burst:
     count: int
 
 
-# For each uninvited 非常满意, how many such ratings the window had in the M minutes up to
-# it (a window function over minutes since the epoch). Uses ix_rating_uninvited_top.
-_BURSTS = _typed(
-    "SELECT w.code, x.rated_at, x.n FROM ("
-    "  SELECT window_id, rated_at, count(*) OVER (PARTITION BY window_id "
-    "    ORDER BY (julianday(rated_at) * 1440.0) RANGE BETWEEN :minutes PRECEDING "
-    "    AND CURRENT ROW) AS n"
-    "  FROM rating WHERE uninvited AND level = 1 AND rated_at >= :start AND rated_at < :end"
-    ") x JOIN window w ON w.id = x.window_id WHERE x.n >= :min_count "
-    "ORDER BY w.code, x.rated_at",
-    "start", "end",
-)
+def _burst_query(levels: str):
+    """For each uninvited rating at these levels, how many such ratings the window had in
+    the M minutes up to it (a window function over minutes since the epoch). The condition
+    is written as in the partial indexes ix_rating_uninvited_top / _bad."""
+    return _typed(
+        "SELECT w.code, x.rated_at, x.n FROM ("
+        "  SELECT window_id, rated_at, count(*) OVER (PARTITION BY window_id "
+        "    ORDER BY (julianday(rated_at) * 1440.0) RANGE BETWEEN :minutes PRECEDING "
+        "    AND CURRENT ROW) AS n"
+        f"  FROM rating WHERE uninvited AND {levels} AND rated_at >= :start AND rated_at < :end"
+        ") x JOIN window w ON w.id = x.window_id WHERE x.n >= :min_count "
+        "ORDER BY w.code, x.rated_at",
+        "start", "end",
+    )
+
+
+_BURSTS = {"top": _burst_query("level = 1"), "bad": _burst_query("level >= 4")}
 
 
 def burst_flags(start: datetime, end: datetime, *, min_count: int = BURST_MIN,
-                minutes: int = BURST_MINUTES) -> list[Burst]:
-    """Bursts in [start, end) (naive UTC), one per run of overlapping suspicious minutes."""
-    rows = db.session.execute(_BURSTS, {"start": start, "end": end, "minutes": minutes,
-                                        "min_count": min_count}).all()
+                minutes: int = BURST_MINUTES, kind: str = "top") -> list[Burst]:
+    """Bursts in [start, end) (naive UTC), one per run of overlapping suspicious minutes:
+    of uninvited 非常满意 (kind "top") or of uninvited 差评 (kind "bad")."""
+    rows = db.session.execute(_BURSTS[kind], {"start": start, "end": end, "minutes": minutes,
+                                              "min_count": min_count}).all()
     bursts: list[Burst] = []
     for code, at, n in rows:
         at = _as_datetime(at)
@@ -150,3 +162,39 @@ def current_alerts(now: datetime | None = None) -> list[Alert]:
     rows = db.session.execute(_LIVE, {"since": since, "now": now, "min_n": ALERT_MIN_RATINGS,
                                       "share": ALERT_BAD_SHARE}).all()
     return [Alert(code, name, int(n), int(bad), since) for code, name, n, bad in rows]
+
+
+@dataclass
+class RepeatedBad:
+    dimension: str  # "staff" or "department"
+    key: str
+    label: str
+    most: int  # the most 差评 within any REPEATED_BAD_DAYS consecutive days
+    window_end: str  # the last day (hall time) of the first such stretch with that many
+    total: int  # 差评 in the period
+
+
+def repeated_bad(first: date, last: date, dimension: str, *, count: int = REPEATED_BAD_COUNT,
+                 days: int = REPEATED_BAD_DAYS) -> list[RepeatedBad]:
+    """Staff members or departments with at least `count` 差评 within `days` consecutive
+    hall-local days ending in [first, last]: a rolling sum over the daily rollup."""
+    sql = sa.text(
+        "SELECT key, day, n, total FROM ("
+        "  SELECT key, day, sum(n) OVER (PARTITION BY key ORDER BY julianday(day) "
+        "    RANGE BETWEEN :span PRECEDING AND CURRENT ROW) AS n, "
+        "    sum(CASE WHEN day >= :first THEN n ELSE 0 END) OVER (PARTITION BY key) AS total"
+        "  FROM (SELECT key, day, sum(n4 + n5) AS n FROM rating_facet_day "
+        "        WHERE facet = :facet AND day BETWEEN :from_day AND :last AND key != '0' "
+        "        GROUP BY key, day HAVING sum(n4 + n5) > 0)"
+        ") WHERE n >= :count AND day >= :first ORDER BY key, n DESC, day"
+    )
+    rows = db.session.execute(sql, {
+        "span": days - 1, "facet": dimension, "count": count, "first": first.isoformat(),
+        "last": last.isoformat(), "from_day": (first - timedelta(days=days - 1)).isoformat(),
+    }).all()
+    best: dict[str, tuple] = {}
+    for key, day, n, total in rows:
+        best.setdefault(key, (int(n), day, int(total)))
+    names = labels(dimension, list(best))
+    return sorted((RepeatedBad(dimension, k, names[k], n, day, total)
+                   for k, (n, day, total) in best.items()), key=lambda r: (-r.most, r.label))

@@ -1,6 +1,11 @@
-"""Statistics in SQL: GROUP BY over the daily/hourly rollups (kiosk/stats/rollup.py) and
-the case table. Python only divides the aggregated numbers."""
-from dataclasses import dataclass
+"""Statistics in SQL: GROUP BY over the rollups (kiosk/stats/rollup.py), the case table and
+the invitation index. Python only divides the aggregated numbers (kiosk/stats/indicators.py).
+
+Scopes: the hall, one department (a handler's figures, a department's column of the
+quarterly report) or one window (the statistics page's window filter).
+"""
+import json
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -8,27 +13,24 @@ import sqlalchemy as sa
 from kiosk.extensions import db
 from kiosk.stats import indicators
 from kiosk.stats.definitions import Period, wilson_lower_bound
-from kiosk.stats.indicators import CaseCounts, Figures, RatingCounts
+from kiosk.stats.indicators import CaseCounts, Figures, InvitationCounts, RatingCounts
 
-DIMENSIONS = ("hall", "window", "staff", "service", "day", "week", "month", "quarter")
-RANK_DIMENSIONS = ("window", "staff", "service")
+TIME_DIMENSIONS = ("day", "week", "month", "quarter", "year")
+ENTITY_DIMENSIONS = ("hall", "department", "window", "staff", "service", "channel", "reason")
+DIMENSIONS = ENTITY_DIMENSIONS + TIME_DIMENSIONS
+RANK_DIMENSIONS = ("department", "window", "staff", "service")
+CHANNEL_LABELS = {"touch": "窗口触摸屏", "evaluator": "评价器", "qr": "二维码",
+                  "default": "默认评价", "later": "事后评价链接"}
 
-# Bucket expressions on rating_daily.day (already a hall-local YYYY-MM-DD).
+# Bucket expressions on a rollup's day (already a hall-local YYYY-MM-DD).
 _TIME_KEYS = {
     "day": "d.day",
     "week": "date(d.day, 'weekday 0', '-6 days')",  # the Monday of the week
     "month": "substr(d.day, 1, 7)",
     "quarter": "substr(d.day, 1, 4) || '-Q' || ((cast(substr(d.day, 6, 2) AS INTEGER) + 2) / 3)",
+    "year": "substr(d.day, 1, 4)",
 }
-# Entity dimensions: key column, label expression, the join that gives the label.
-_ENTITY_KEYS = {
-    "hall": ("0", "(SELECT name FROM hall LIMIT 1)", ""),
-    "window": ("d.window_id", "w.code || ' ' || w.name", "JOIN window w ON w.id = d.window_id"),
-    "staff": ("d.staff_id", "coalesce(s.name || ' (' || s.staff_no || ')', '（未关联人员）')",
-              "LEFT JOIN staff s ON s.id = d.staff_id"),
-    "service": ("d.service_id", "coalesce(si.name, '（未关联事项）')",
-                "LEFT JOIN service_item si ON si.id = d.service_id"),
-}
+_LEVEL_SUMS = "sum(d.n1), sum(d.n2), sum(d.n3), sum(d.n4), sum(d.n5)"
 
 
 @dataclass
@@ -36,6 +38,8 @@ class Row:
     key: str
     label: str
     counts: tuple[int, int, int, int, int]  # levels 1..5
+    defaults: int = 0
+    extra: dict = field(default_factory=dict)  # case/invitation counts where a table adds them
 
     @property
     def total(self) -> int:
@@ -50,8 +54,12 @@ class Row:
         return sum(self.counts[3:])
 
     @property
+    def ratings(self) -> RatingCounts:
+        return RatingCounts(*self.counts, defaults=self.defaults)
+
+    @property
     def figures(self) -> Figures:
-        return Figures(ratings=RatingCounts(*self.counts))
+        return Figures(ratings=self.ratings)
 
     @property
     def good_rate(self):
@@ -70,43 +78,91 @@ def _period(period: Period) -> dict:
     return {"first": period.first.isoformat(), "last": period.last.isoformat()}
 
 
-def breakdown(period: Period, dimension: str, window_id: int | None = None) -> list[Row]:
-    """Counts per level for each value of the dimension, in the period (one window's only
-    when window_id is given)."""
-    params = _period(period)
-    if dimension in ("staff", "service"):
-        table = "rating_daily"
-        where = "d.window_id = :window_id" if window_id else "1"
-    else:  # hall, window and time buckets: one row per window (or for the hall) a day
-        table = "rating_window_day"
-        if dimension == "window":
-            where = "d.window_id = :window_id" if window_id else "d.window_id > 0"
-        else:
-            where = "d.window_id = :window_id"
-    params["window_id"] = window_id or 0
+def labels(dimension: str, keys: list[str]) -> dict[str, str]:
+    """Readable names for the keys of an entity dimension."""
+    if dimension == "channel":
+        return {k: CHANNEL_LABELS.get(k, k) for k in keys}
+    if dimension == "reason":
+        return _reason_texts()
+    if dimension == "hall":
+        name = db.session.execute(sa.text("SELECT name FROM hall LIMIT 1")).scalar()
+        return {k: name or "" for k in keys}
+    sql = {
+        "window": "SELECT id, code || ' ' || name FROM window",
+        "staff": "SELECT id, name || ' (' || staff_no || ')' FROM staff",
+        "service": "SELECT id, name FROM service_item",
+        "department": "SELECT id, name FROM department",
+    }[dimension]
+    found = {str(i): label for i, label in db.session.execute(sa.text(sql))}
+    missing = {"window": "", "staff": "（未关联人员）", "service": "（未关联事项）",
+               "department": "（未关联部门）"}[dimension]
+    return {k: found.get(k, missing) for k in keys}
+
+
+def _reason_texts() -> dict[str, str]:
+    """Reason code → text, over every published version (old ratings keep old codes)."""
+    texts: dict[str, str] = {}
+    for (items,) in db.session.execute(sa.text(
+            "SELECT items FROM reason_template ORDER BY version")):
+        items = json.loads(items) if isinstance(items, str) else items
+        texts.update({i["code"]: i.get("text", i["code"]) for i in items or ()})
+    return texts
+
+
+def breakdown(period: Period, dimension: str, window_id: int | None = None,
+              department_id: int | None = None) -> list[Row]:
+    """Counts per level (and default ratings) for each value of the dimension, in the period:
+    the hall's, one department's, or one window's."""
+    if window_id:
+        return _window_breakdown(period, dimension, window_id)
+    params = {**_period(period), "department_id": department_id or 0}
+    scope = "AND d.department_id = :department_id" if department_id else ""
     if dimension in _TIME_KEYS:
-        key = label = _TIME_KEYS[dimension]
-        join = ""
+        facet, key = "department", _TIME_KEYS[dimension]
+    elif dimension == "hall":
+        facet, key = "department", "'0'"
     else:
-        key, label, join = _ENTITY_KEYS[dimension]
-    sql = (
-        f"SELECT {key} AS k, {label} AS label, sum(d.n1), sum(d.n2), sum(d.n3), sum(d.n4), "
-        f"sum(d.n5) FROM {table} d {join} WHERE {where} "
-        "AND d.day BETWEEN :first AND :last GROUP BY 1, 2 ORDER BY 1"
-    )
-    rows = db.session.execute(sa.text(sql), params).all()
-    return [Row(str(r[0]), str(r[1]), tuple(int(x or 0) for x in r[2:])) for r in rows
-            if any(r[2:])]
+        facet, key = dimension, "d.key"
+    sql = (f"SELECT {key} AS k, {_LEVEL_SUMS}, sum(d.n_default) FROM rating_facet_day d "
+           f"WHERE d.facet = :facet AND d.day BETWEEN :first AND :last {scope} "
+           "GROUP BY 1 ORDER BY 1")
+    rows = [r for r in db.session.execute(sa.text(sql), {**params, "facet": facet}).all()
+            if any(r[1:6])]
+    names = ({str(r[0]): str(r[0]) for r in rows} if dimension in _TIME_KEYS
+             else labels(dimension, [str(r[0]) for r in rows]))
+    return [Row(str(r[0]), names.get(str(r[0]), str(r[0])), tuple(int(x or 0) for x in r[1:6]),
+                int(r[6] or 0)) for r in rows]
 
 
-def totals(period: Period, window_id: int | None = None) -> Row:
-    rows = breakdown(period, "hall", window_id)
+def _window_breakdown(period: Period, dimension: str, window_id: int) -> list[Row]:
+    """One window's figures: staff and service items from rating_daily, the rest from
+    rating_window_day (neither knows default ratings: those come from the rating table)."""
+    params = {**_period(period), "window_id": window_id}
+    if dimension in ("staff", "service"):
+        table, key = "rating_daily", f"d.{dimension}_id"
+    elif dimension in _TIME_KEYS or dimension in ("hall", "window"):
+        table = "rating_window_day"
+        key = _TIME_KEYS.get(dimension, "d.window_id")
+    else:
+        return []  # department, channel and reason are read hall- or department-wide
+    sql = (f"SELECT {key} AS k, {_LEVEL_SUMS} FROM {table} d WHERE d.window_id = :window_id "
+           "AND d.day BETWEEN :first AND :last GROUP BY 1 ORDER BY 1")
+    rows = [r for r in db.session.execute(sa.text(sql), params).all() if any(r[1:])]
+    keys = [str(r[0]) for r in rows]
+    names = ({k: k for k in keys} if dimension in _TIME_KEYS
+             else labels("window" if dimension == "hall" else dimension, keys))
+    return [Row(str(r[0]), names[str(r[0])], tuple(int(x or 0) for x in r[1:])) for r in rows]
+
+
+def totals(period: Period, window_id: int | None = None,
+           department_id: int | None = None) -> Row:
+    rows = breakdown(period, "hall", window_id, department_id)
     return rows[0] if rows else Row("0", "", (0, 0, 0, 0, 0))
 
 
-def rankings(period: Period, dimension: str) -> list[Row]:
+def rankings(period: Period, dimension: str, department_id: int | None = None) -> list[Row]:
     """Best first by the Wilson lower bound of the good rate; sample size breaks ties."""
-    rows = breakdown(period, dimension)
+    rows = breakdown(period, dimension, department_id=department_id)
     return sorted(rows, key=lambda r: (-r.wilson, -r.total, r.label))
 
 
@@ -122,66 +178,133 @@ def heatmap(period: Period, window_id: int | None = None) -> dict[tuple[int, int
             for r in db.session.execute(sa.text(sql), params)}
 
 
+# ---- 差评 cases --------------------------------------------------------------------------
+
 _CASE_SUMS = ", ".join(f"coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)"
-                      for cond in indicators.CASE_COUNT_SQL.values())
+                       for cond in indicators.CASE_COUNT_SQL.values())
+_CASE_GROUPS = {"hall": "0", "department": "coalesce(r.department_id, 0)",
+                "window": "c.window_id"}
+_DATES = ("now", "start", "end")
 
 
-def case_counts(period: Period | None, now: datetime,
-                window_id: int | None = None) -> CaseCounts:
-    """The 差评 cases of ratings given in the period (all cases when period is None),
-    counted as indicators.CASE_COUNT_SQL defines (excluded ratings left out)."""
-    sql = (f"SELECT {_CASE_SUMS} FROM bad_case c JOIN rating r ON r.id = c.rating_id "
-           "WHERE c.rated_at >= :start AND c.rated_at < :end")
-    if period is None:
-        params = {"now": now, "start": datetime.min, "end": datetime.max}
-    else:
-        params = {"now": now, "start": period.utc_start, "end": period.utc_end}
+def _typed(sql: str):
+    return sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime) for k in _DATES))
+
+
+def case_counts_by(period: Period | None, now: datetime, group: str = "hall",
+                   window_id: int | None = None,
+                   department_id: int | None = None) -> dict[str, CaseCounts]:
+    """The 差评 cases of ratings given in the period (all cases when period is None), per
+    group ("hall", "department" or "window"), counted as indicators.CASE_COUNT_SQL says."""
+    where = "c.rated_at >= :start AND c.rated_at < :end"
+    params = {"now": now, "start": period.utc_start if period else datetime.min,
+              "end": period.utc_end if period else datetime.max}
     if window_id:
-        sql += " AND c.window_id = :window_id"
+        where += " AND c.window_id = :window_id"
         params["window_id"] = window_id
-    stmt = sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime)
-                                      for k in ("now", "start", "end")))
-    row = db.session.execute(stmt, params).one()
-    return CaseCounts(*(int(x or 0) for x in row))
+    if department_id:
+        where += " AND r.department_id = :department_id"
+        params["department_id"] = department_id
+    sql = (f"SELECT {_CASE_GROUPS[group]}, {_CASE_SUMS} FROM bad_case c "
+           f"JOIN rating r ON r.id = c.rating_id WHERE {where} GROUP BY 1")
+    return {str(r[0]): CaseCounts(*(int(x or 0) for x in r[1:]))
+            for r in db.session.execute(_typed(sql), params)}
 
 
-def default_count(period: Period, window_id: int | None = None) -> int:
-    """Counted default ratings given in the period."""
-    sql = ("SELECT count(*) FROM rating WHERE is_default AND NOT excluded "
-           "AND rated_at >= :start AND rated_at < :end")
+def case_counts(period: Period | None, now: datetime, window_id: int | None = None,
+                department_id: int | None = None) -> CaseCounts:
+    found = case_counts_by(period, now, "hall", window_id, department_id)
+    return found.get("0", CaseCounts())
+
+
+# ---- invitations (评价覆盖率) ---------------------------------------------------------------
+
+# An invitation's department: its service item's, else its window's (as for its rating).
+_INVITATION_GROUPS = {"hall": "0", "window": "i.window_id",
+                      "department": "coalesce(si.department_id, w.department_id, 0)"}
+
+
+def invitation_counts_by(period: Period, group: str = "hall", window_id: int | None = None,
+                         department_id: int | None = None) -> dict[str, InvitationCounts]:
+    """Invitations made in the period and how many were rated (by the citizen or by default),
+    per group; an invitation whose rating was excluded counts in neither."""
+    where = ["i.invited_at >= :start AND i.invited_at < :end"]
     params = {"start": period.utc_start, "end": period.utc_end}
+    joins = ""
+    if group == "department" or department_id:
+        joins = ("JOIN window w ON w.id = i.window_id "
+                 "LEFT JOIN service_item si ON si.id = i.service_id")
     if window_id:
-        sql += " AND window_id = :window_id"
+        where.append("i.window_id = :window_id")
         params["window_id"] = window_id
+    if department_id:
+        where.append(f"{_INVITATION_GROUPS['department']} = :department_id")
+        params["department_id"] = department_id
+    excluded = ("EXISTS (SELECT 1 FROM rating x WHERE x.invitation_id = i.id AND x.excluded)")
+    sql = (f"SELECT {_INVITATION_GROUPS[group]}, "
+           f"sum(CASE WHEN i.status IN ('rated', 'defaulted') AND {excluded} THEN 0 ELSE 1 END), "
+           f"sum(CASE WHEN i.status IN ('rated', 'defaulted') AND NOT {excluded} THEN 1 ELSE 0 END) "
+           f"FROM invitation i {joins} WHERE {' AND '.join(where)} GROUP BY 1")
     stmt = sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime) for k in ("start", "end")))
-    return int(db.session.execute(stmt, params).scalar_one())
+    return {str(r[0]): InvitationCounts(int(r[1] or 0), int(r[2] or 0))
+            for r in db.session.execute(stmt, params)}
 
 
-def invitation_counts(period: Period, window_id: int | None = None) -> indicators.InvitationCounts:
-    """Invitations made in the period, and those answered by a counted rating (or a default)."""
-    sql = ("SELECT count(*), coalesce(sum(CASE WHEN r.id IS NOT NULL THEN 1 ELSE 0 END), 0) "
-           "FROM invitation i LEFT JOIN rating r ON r.invitation_id = i.id AND NOT r.excluded "
-           "WHERE i.invited_at >= :start AND i.invited_at < :end "
-           "AND NOT EXISTS (SELECT 1 FROM rating x WHERE x.invitation_id = i.id AND x.excluded)")
-    params = {"start": period.utc_start, "end": period.utc_end}
+def invitation_counts(period: Period, window_id: int | None = None,
+                      department_id: int | None = None) -> InvitationCounts:
+    return invitation_counts_by(period, "hall", window_id, department_id).get(
+        "0", InvitationCounts())
+
+
+def _window_defaults(period: Period, window_id: int) -> int:
+    """Default ratings of one window (its rollups do not keep them apart)."""
+    sql = sa.text(
+        "SELECT count(*) FROM rating WHERE window_id = :window_id AND is_default "
+        "AND NOT excluded AND rated_at >= :start AND rated_at < :end"
+    ).bindparams(*(sa.bindparam(k, type_=sa.DateTime) for k in ("start", "end")))
+    return int(db.session.execute(sql, {"window_id": window_id, "start": period.utc_start,
+                                        "end": period.utc_end}).scalar_one())
+
+
+def figures(period: Period, now: datetime, window_id: int | None = None,
+            department_id: int | None = None) -> Figures:
+    """All the counts the indicators of the period need: the hall's, one department's or
+    one window's."""
+    total = totals(period, window_id, department_id)
+    ratings = total.ratings
     if window_id:
-        sql += " AND i.window_id = :window_id"
-        params["window_id"] = window_id
-    stmt = sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime) for k in ("start", "end")))
-    invited, rated = db.session.execute(stmt, params).one()
-    return indicators.InvitationCounts(int(invited), int(rated))
-
-
-def figures(period: Period, now: datetime, window_id: int | None = None) -> Figures:
-    """All the counts the indicators of the period (one window's, or the hall's) need."""
-    total = totals(period, window_id)
+        ratings = RatingCounts(*total.counts, defaults=_window_defaults(period, window_id))
     return Figures(
-        ratings=RatingCounts(*total.counts, defaults=default_count(period, window_id)),
-        cases=case_counts(period, now, window_id),
-        invitations=invitation_counts(period, window_id),
+        ratings=ratings,
+        cases=case_counts(period, now, window_id, department_id),
+        invitations=invitation_counts(period, window_id, department_id),
     )
+
+
+def figures_by(period: Period, now: datetime, dimension: str,
+               department_id: int | None = None) -> list[tuple[Row, Figures]]:
+    """Every indicator's counts per department or per window (the quarterly report), in
+    one query per source."""
+    rows = breakdown(period, dimension, department_id=department_id)
+    cases = case_counts_by(period, now, dimension, department_id=department_id)
+    invitations = invitation_counts_by(period, dimension, department_id=department_id)
+    keys = [r.key for r in rows] + sorted((set(cases) | set(invitations)) -
+                                          {r.key for r in rows})
+    names = labels(dimension, keys)
+    by_key = {r.key: r for r in rows}
+    out = []
+    for key in keys:
+        row = by_key.get(key) or Row(key, names.get(key, key), (0, 0, 0, 0, 0))
+        out.append((row, Figures(ratings=row.ratings, cases=cases.get(key, CaseCounts()),
+                                 invitations=invitations.get(key, InvitationCounts()))))
+    return out
 
 
 def windows() -> list[tuple[int, str]]:
     return [(r[0], f"{r[1]} {r[2]}") for r in db.session.execute(
         sa.text("SELECT id, code, name FROM window ORDER BY code"))]
+
+
+def departments() -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in db.session.execute(
+        sa.text("SELECT id, name FROM department ORDER BY name"))]

@@ -110,7 +110,10 @@ def test_rollups_equal_a_rebuild_from_the_ratings(data):
     def snapshot():
         return (db.session.execute(sa.text("SELECT * FROM rating_daily ORDER BY 1,2,3,4")).all(),
                 db.session.execute(sa.text("SELECT * FROM rating_hourly ORDER BY 1,2,3")).all(),
-                db.session.execute(sa.text("SELECT * FROM rating_window_day ORDER BY 1,2")).all())
+                db.session.execute(sa.text("SELECT * FROM rating_window_day ORDER BY 1,2")).all(),
+                db.session.execute(sa.text(
+                    "SELECT * FROM rating_facet_day WHERE n1 + n2 + n3 + n4 + n5 > 0 "
+                    "ORDER BY 1, 2, 3, 4")).all())
 
     incremental = snapshot()
     with write_transaction(db.session()) as conn:
