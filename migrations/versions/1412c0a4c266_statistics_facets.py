@@ -5,7 +5,7 @@ channel, reason), index for 评价覆盖率 and for bursts of uninvited 差评, 
 The new rollup is filled from the ratings already stored (non-excluded, by hall-local day).
 
 Revision ID: 1412c0a4c266
-Revises: 6a11d0c0ffee
+Revises: d402408e35c8
 Create Date: 2026-11-30 14:44:23.784058
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1412c0a4c266'
-down_revision = '6a11d0c0ffee'
+down_revision = 'd402408e35c8'
 branch_labels = None
 depends_on = None
 

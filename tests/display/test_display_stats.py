@@ -97,6 +97,7 @@ def test_board_page_states_the_definition_and_switches_language(client):
 def test_cases_summary_counts_open_overdue_and_on_time(app):
     cases = pytest.importorskip("kiosk.models.cases")
     from kiosk.display.cases import open_cases_summary
+    from kiosk.models.case_decisions import CaseDeadline
 
     now = datetime(2026, 3, 20, 4, 0)
     day = timedelta(days=1)
@@ -112,10 +113,15 @@ def test_cases_summary_counts_open_overdue_and_on_time(app):
             rating = db.session.scalars(sa.select(Rating).order_by(Rating.id.desc())).first()
             # Facts the case copies from its rating (columns of the cases feature, if present).
             facts = {"rated_at": rating.rated_at, "window_id": rating.window_id, "real_name": False}
-            db.session.add(cases.BadCase(
+            case = cases.BadCase(
                 rating_id=rating.id, status=status, due_at=due, original_due_at=due, done_at=done,
                 appeal_status=appeal,
-                **{k: v for k, v in facts.items() if hasattr(cases.BadCase, k)}))
+                **{k: v for k, v in facts.items() if hasattr(cases.BadCase, k)})
+            db.session.add(case)
+            db.session.flush()
+            # Its deadline history: the one deadline, in force from registration.
+            db.session.add(CaseDeadline(case_id=case.id, due_at=due,
+                                        effective_at=datetime(2026, 3, 1), set_by="system"))
         db.session.commit()
         # On time: 1 of the 3 whose outcome is known (two finished, one overdue).
         assert open_cases_summary(now) == {"open": 3, "overdue": 1, "on_time_rate": 33.33}

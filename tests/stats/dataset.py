@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from kiosk.cases import service
+from kiosk.cases import appeals, service
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
 from kiosk.invitations.service import create_invitation
@@ -79,14 +79,16 @@ def build(app) -> DataSet:
         service.close(mgr, fixed)
         service.set_publishable(mgr, fixed, True)
         service.verify(h1, late, "founded", "属实")
-        service.appeal(h1, appealed, "误按")
-        service.decide_appeal(mgr, appealed, True, "监控核实为误按")
+        appeals.file_appeal(h1, appealed, "误按")
+        appeals.decide_appeal(mgr, appealed, True, "监控核实为误按")
         # Two deadlines already passed (a data set, not a workflow): one case finished
         # after its deadline, one still open.
         with write_transaction(db.session()) as conn:
-            conn.execute(sa.text("UPDATE bad_case SET due_at = :due WHERE id IN (:a, :b)"),
-                         {"due": (now - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S.%f"),
-                          "a": late, "b": pending})
+            due = {"due": (now - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S.%f"),
+                   "a": late, "b": pending}
+            conn.execute(sa.text("UPDATE bad_case SET due_at = :due WHERE id IN (:a, :b)"), due)
+            conn.execute(sa.text(
+                "UPDATE case_deadline SET due_at = :due WHERE case_id IN (:a, :b)"), due)
             db.session.commit()
         service.rectify(h1, late, "补充培训")
         return DataSet(to_local(now).date(), *ids)
