@@ -2,6 +2,7 @@
 import json
 import secrets
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -56,12 +57,24 @@ def init_command(hall_name: str) -> None:
 
 
 @click.command("demo")
+@click.option("--history", is_flag=True,
+              help="Also a few weeks of past ratings and 差评 handled per department.")
+@click.option("--weeks", type=click.IntRange(1, 26), default=4, show_default=True)
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False),
+              help="Password of the demo manager and department handlers (none: no login).")
 @with_appcontext
-def demo_command() -> None:
-    """Seed a realistic demo hall: 8 windows, staff and service items (idempotent)."""
+def demo_command(history: bool, weeks: int, password_file: str | None) -> None:
+    """Seed a realistic demo hall: departments, 8 windows, staff and service items (idempotent)."""
     upgrade()
     hall = seed_demo()
     click.echo(f"demo hall: {hall.name}, {db.session.scalar(sa.select(sa.func.count(Window.id)))} windows")
+    if history:
+        from kiosk.demo_history import seed_history
+
+        password = Path(password_file).read_text().strip() if password_file else None
+        done = seed_history(weeks=weeks, password=password)
+        click.echo(f"history: {done.invitations} invitations, {done.ratings} ratings, "
+                   f"{done.cases} 差评 cases, {done.defaults} default ratings")
 
 
 @windows_cli.command("list")

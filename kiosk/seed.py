@@ -1,8 +1,9 @@
 """Initial rows every hall needs, and a realistic demo hall."""
 import sqlalchemy as sa
 
+from kiosk.departments.credit_code import check_character
 from kiosk.extensions import db
-from kiosk.models import Hall, ReasonTemplate, ServiceItem, Staff, Window
+from kiosk.models import Department, Hall, ReasonTemplate, ServiceItem, Staff, Window
 from kiosk.models.reasons import SEED_REASONS
 
 
@@ -16,6 +17,54 @@ def ensure_base(hall_name: str = "政务服务中心") -> Hall:
         db.session.add(ReasonTemplate(version=1, items=SEED_REASONS))
     db.session.commit()
     return hall
+
+
+def demo_credit_code(serial: int) -> str:
+    """A checksum-valid 统一社会信用代码 of a made-up 机关 (11) in 五华区 (530102)."""
+    body = f"11530102MB{serial:07d}"
+    return body + check_character(body)
+
+
+# key, name; the demo codes are made up but valid (kiosk/departments/credit_code.py).
+DEMO_DEPARTMENTS = [
+    ("zwfw", "五华区政务服务管理局"),
+    ("gongan", "昆明市公安局五华分局"),
+    ("scjg", "五华区市场监督管理局"),
+    ("budongchan", "五华区不动产登记中心"),
+    ("renshe", "五华区人力资源和社会保障局"),
+    ("yibao", "五华区医疗保障局"),
+    ("gjj", "昆明住房公积金管理中心五华管理部"),
+]
+# Which department implements each item (实施主体), and which runs each window.
+DEMO_ITEM_DEPARTMENTS = {
+    "530102001000": "gongan", "530102002000": "gongan", "530102003000": "scjg",
+    "530102004000": "scjg", "530102005000": "budongchan", "530102006000": "renshe",
+    "530102007000": "yibao", "530102008000": "gjj",
+}
+DEMO_WINDOW_DEPARTMENTS = {
+    "A01": "zwfw", "A02": "zwfw", "A03": "gongan", "B01": "scjg", "B02": "budongchan",
+    "C01": "renshe", "C02": "gjj", "D01": "zwfw",
+}
+
+
+def seed_departments() -> dict[str, Department]:
+    """The demo departments by key; items and windows without one get theirs."""
+    by_key = {}
+    for serial, (key, name) in enumerate(DEMO_DEPARTMENTS, start=1):
+        code = demo_credit_code(serial)
+        dept = db.session.scalars(sa.select(Department).where(Department.credit_code == code)).first()
+        if dept is None:
+            dept = Department(credit_code=code, name=name, region_code="530102")
+            db.session.add(dept)
+        by_key[key] = dept
+    db.session.flush()
+    for item in db.session.scalars(sa.select(ServiceItem).where(
+            ServiceItem.code.in_(DEMO_ITEM_DEPARTMENTS), ServiceItem.department_id.is_(None))):
+        item.department_id = by_key[DEMO_ITEM_DEPARTMENTS[item.code]].id
+    for window in db.session.scalars(sa.select(Window).where(
+            Window.code.in_(DEMO_WINDOW_DEPARTMENTS), Window.department_id.is_(None))):
+        window.department_id = by_key[DEMO_WINDOW_DEPARTMENTS[window.code]].id
+    return by_key
 
 
 DEMO_SERVICES = [
@@ -50,7 +99,7 @@ def seed_demo() -> Hall:
     hall = ensure_base("昆明市五华区政务服务中心")
     hall.allow_uninvited = True  # the demo hall has chosen to take uninvited ratings too
     hall.region_code = hall.region_code or "530102"
-    hall.dept_code = hall.dept_code or "11530102MB1234567X"
+    hall.dept_code = hall.dept_code or demo_credit_code(1)  # 政务服务管理局 runs the hall
     for field, value in DEMO_HALL.items():
         setattr(hall, field, getattr(hall, field) or value)
     services = []
@@ -74,5 +123,7 @@ def seed_demo() -> Hall:
             window.services = [services[i], services[(i + 1) % len(services)]]
             window.staff = staff[i]
             db.session.add(window)
+    db.session.flush()
+    seed_departments()
     db.session.commit()
     return hall

@@ -13,6 +13,7 @@ logs="$inst/logs"
 
 if [ ! -f "$inst/hall.db" ]; then
   $FLASK demo
+  fresh_hall=1
 fi
 $FLASK db upgrade >/dev/null 2>&1
 mkdir -p "$logs"
@@ -23,6 +24,12 @@ if [ ! -f "$inst/demo_admin_password" ]; then
   # A random password for this demo instance only; no default password exists.
   (umask 077; .venv/bin/python -c "import secrets; print('Demo-' + secrets.token_urlsafe(12))" > "$inst/demo_admin_password")
   $FLASK users create-admin admin --password "$(cat "$inst/demo_admin_password")" >/dev/null
+fi
+if [ -n "${fresh_hall:-}" ]; then
+  # Four weeks of past ratings and 差评 handled by each department (about a minute, once).
+  # The demo manager ("manager") and each department's handler sign in with the same password.
+  echo "Seeding four weeks of demo history…"
+  $FLASK demo --history --password-file "$inst/demo_admin_password" | tail -1
 fi
 
 children=()
@@ -59,6 +66,7 @@ $FLASK windows list | while IFS=$'\t' read -r code name _; do
 done
 echo
 echo "Admin:  http://$HOST:$PORT/login   user admin, password in $inst/demo_admin_password"
+echo "        also manager, and one 差评 handler per department: zwfw gongan scjg budongchan renshe yibao gjj"
 echo "Hub:    http://127.0.0.1:$HUB_PORT/hub/   same user and password"
 echo
 echo "Invite a rating (business-system API):"

@@ -69,6 +69,8 @@ def test_item_without_department_falls_back_to_the_window(app, depts):
 def test_no_department_at_all_sends_the_halls_code(app):
     with app.app_context():
         hall = db.session.scalars(sa.select(Hall)).one()
+        db.session.scalars(sa.select(Window).where(Window.code == "A02")).one().department_id = None
+        db.session.commit()
         result = record_rating(window_code="A02", level=1, channel="evaluator")
         assert db.session.get(Rating, result.rating.id).department_id is None
         payload = outbox_payload(result.rating.id)
