@@ -8,6 +8,7 @@ from kiosk.admin import (  # noqa: E402,F401
     audit_log,
     dashboard,
     devices,
+    evidence,
     filters,
     ratings,
     services,

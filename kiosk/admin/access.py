@@ -23,6 +23,7 @@ NAV = [
     ("admin.services", _l("事项"), VIEW),
     ("admin.devices", _l("评价器"), VIEW),
     ("admin.ratings", _l("实名评价"), VIEW),
+    ("admin.evidence_list", _l("留言与照片"), VIEW),
     ("admin.sms", _l("短信邀请"), VIEW),
     ("admin.tokens", _l("API 令牌"), VIEW),
     ("admin.settings", _l("大厅设置"), VIEW),

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from kiosk.admin.evidence import evidence_of
 from kiosk.auth.decorators import role_required
 from kiosk.cases import appeals, extensions, labels, service
 from kiosk.cases.exclusions import exclusion_of
@@ -55,6 +56,7 @@ def _detail_page(case, revealed):
         revealed=revealed,
         deadlines=extensions.deadlines_of(case.id), requests=extensions.extensions_of(case.id),
         appeals=appeals.appeals_of(case.id), exclusion=exclusion_of_case(case),
+        **evidence_of(case.rating_id),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 
 from kiosk.cases.public import handling_status as case_status
+from kiosk.mobile.replies import reply_of
 from kiosk.ratings.levels import is_bad
 
 StatusProvider = Callable[[object], tuple[str, str | None] | None]
@@ -31,4 +32,7 @@ def handling_status(rating) -> tuple[str, str | None]:
         if text != NO_CASE:
             return text, reply
         return _("已登记，处理中"), None
+    reply = reply_of(rating.id)
+    if reply is not None:
+        return _("已答复"), reply.text
     return _("已登记"), None
