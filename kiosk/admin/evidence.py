@@ -27,17 +27,17 @@ from kiosk.models.cases import BadCase
 from kiosk.models.mobile import RatingPhoto, RatingReply, RatingSupplement
 from kiosk.privacy import mask_phone
 from kiosk.ratings.levels import LEVEL_NAMES, is_bad
+from kiosk.stats.queries import CHANNEL_LABELS
 
 READERS = ("admin", "manager", "handler", "auditor")
 REPLY_MAX = 500
 PAGE_SIZE = 100
-CHANNEL_LABELS = {"touch": _l("窗口触摸屏"), "evaluator": _l("评价器"), "qr": _l("二维码"),
-                  "later": _l("事后评价（回执链接、短信、办件查询）"), "default": _l("默认评价")}
 
 
 @bp.app_template_global()
 def channel_label(channel: str) -> str:
-    return str(CHANNEL_LABELS.get(channel, channel))
+    """The channel in words, as the statistics name it."""
+    return _(CHANNEL_LABELS.get(channel, channel))
 
 
 class ReplyRefused(Exception):
