@@ -14,6 +14,7 @@ from kiosk.models.base import utcnow
 from kiosk.notify.queue import queue_sms_invitation
 from kiosk.ratings.errors import AlreadyRated, NotFound, RatingError
 from kiosk.ratings.service import PHONE_RE
+from kiosk.stats import rollup
 from kiosk.timeutil import to_local, to_utc
 from kiosk.workdays import CalendarRangeError, workday_deadline
 
@@ -83,10 +84,13 @@ def _create(window_code, case_no, service_code, staff_no, client, phone) -> Invi
     if pending is not None:
         # The clerk pressed 请评价 again: offer the same invitation again, at this window.
         withdraw_older_offers(window.id, now, keep=pending.id)
+        # 评价覆盖率 counts it on its new day and window.
+        rollup.count_invitation(db.session.connection(), pending.id, invited=-1)
         pending.window_id, pending.invited_at, pending.screen_until = window.id, now, screen_until
         pending.short_code = pending.short_code or new_short_code()
         pending.phone_last4 = phone_last4(phone) or pending.phone_last4
         db.session.flush()
+        rollup.count_invitation(db.session.connection(), pending.id, invited=1)
         return InviteResult(pending, created=False)
     withdraw_older_offers(window.id, now)
 
@@ -105,6 +109,7 @@ def _create(window_code, case_no, service_code, staff_no, client, phone) -> Invi
     )
     db.session.add(invitation)
     db.session.flush()
+    rollup.count_invitation(db.session.connection(), invitation.id, invited=1)
     return InviteResult(invitation, created=True)
 
 

@@ -251,6 +251,8 @@ def _write(conn, stored: StoredRating, invitation_id: int | None, now) -> bool:
         level=stored.level, rated_at=stored.rated_at, window_id=window_id, staff_id=staff_id,
         service_id=service_id, department_id=stored.department_id, channel=stored.channel,
         is_default=stored.is_default, reasons=tuple(stored.reasons)))
+    if invitation_id is not None:
+        rollup.count_invitation(conn, invitation_id, rated=1)
     open_case_for(conn, stored, now, window_id=window_id, department_id=stored.department_id)
     return True
 

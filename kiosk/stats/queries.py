@@ -219,35 +219,25 @@ def case_counts(period: Period | None, now: datetime, window_id: int | None = No
 
 # ---- invitations (评价覆盖率) ---------------------------------------------------------------
 
-# An invitation's department: its service item's, else its window's (as for its rating).
-_INVITATION_GROUPS = {"hall": "0", "window": "i.window_id",
-                      "department": "coalesce(si.department_id, w.department_id, 0)"}
+_INVITATION_GROUPS = {"hall": "0", "window": "d.window_id", "department": "d.department_id"}
 
 
 def invitation_counts_by(period: Period, group: str = "hall", window_id: int | None = None,
                          department_id: int | None = None) -> dict[str, InvitationCounts]:
-    """Invitations made in the period and how many were rated (by the citizen or by default),
-    per group; an invitation whose rating was excluded counts in neither."""
-    where = ["i.invited_at >= :start AND i.invited_at < :end"]
-    params = {"start": period.utc_start, "end": period.utc_end}
-    joins = ""
-    if group == "department" or department_id:
-        joins = ("JOIN window w ON w.id = i.window_id "
-                 "LEFT JOIN service_item si ON si.id = i.service_id")
+    """Invitations made in the period and how many got a counted rating (by the citizen or
+    by default), per group, from the invitation_day rollup."""
+    where = "d.day BETWEEN :first AND :last"
+    params = _period(period)
     if window_id:
-        where.append("i.window_id = :window_id")
+        where += " AND d.window_id = :window_id"
         params["window_id"] = window_id
     if department_id:
-        where.append(f"{_INVITATION_GROUPS['department']} = :department_id")
+        where += " AND d.department_id = :department_id"
         params["department_id"] = department_id
-    excluded = ("EXISTS (SELECT 1 FROM rating x WHERE x.invitation_id = i.id AND x.excluded)")
-    sql = (f"SELECT {_INVITATION_GROUPS[group]}, "
-           f"sum(CASE WHEN i.status IN ('rated', 'defaulted') AND {excluded} THEN 0 ELSE 1 END), "
-           f"sum(CASE WHEN i.status IN ('rated', 'defaulted') AND NOT {excluded} THEN 1 ELSE 0 END) "
-           f"FROM invitation i {joins} WHERE {' AND '.join(where)} GROUP BY 1")
-    stmt = sa.text(sql).bindparams(*(sa.bindparam(k, type_=sa.DateTime) for k in ("start", "end")))
+    sql = (f"SELECT {_INVITATION_GROUPS[group]}, sum(d.invited), sum(d.rated) "
+           f"FROM invitation_day d WHERE {where} GROUP BY 1")
     return {str(r[0]): InvitationCounts(int(r[1] or 0), int(r[2] or 0))
-            for r in db.session.execute(stmt, params)}
+            for r in db.session.execute(sa.text(sql), params)}
 
 
 def invitation_counts(period: Period, window_id: int | None = None,

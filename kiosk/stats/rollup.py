@@ -8,11 +8,15 @@ instead of scanning millions of ratings:
 - rating_hourly: window × day × hour, ratings and 差评, window 0 = the hall (heatmap);
 - rating_facet_day: day × department × facet value (department, window, staff, service
   item, channel, reason), counts per level and default ratings (breakdowns, quarterly
-  report, flags).
+  report, flags);
+- invitation_day: day of invitation × window × department, invitations and how many got
+  a counted rating (评价覆盖率).
 
 Maintained incrementally: add_rating() by the ratings service in the rating's own write
-transaction, remove_rating() in the transaction that excludes a rating (误评/恶意);
-rebuild() recomputes them from the ratings (`flask --app wsgi stats rebuild`).
+transaction, remove_rating() in the transaction that excludes a rating (误评/恶意),
+count_invitation() when an invitation is made, offered again elsewhere or answered;
+rebuild() recomputes them from the ratings and invitations (`flask --app wsgi stats
+rebuild`).
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +56,24 @@ _UPSERT_FACET = Statement(
 )
 # Hall-local time of a naive-UTC column, in SQL (China has no DST: a fixed +8 h).
 LOCAL = "datetime(rated_at, '+8 hours')"
+# An invitation's department: its item's, else its window's (as for the rating it gets).
+_INVITATION_KEYS = ("date(datetime(i.invited_at, '+8 hours')), i.window_id, "
+                    "coalesce(si.department_id, w.department_id, 0)")
+_INVITATION_FROM = ("FROM invitation i JOIN window w ON w.id = i.window_id "
+                    "LEFT JOIN service_item si ON si.id = i.service_id")
+_UPSERT_INVITATION = Statement(
+    "INSERT INTO invitation_day (day, window_id, department_id, invited, rated) "
+    f"SELECT {_INVITATION_KEYS}, :invited, :rated {_INVITATION_FROM} WHERE i.id = :id "
+    "ON CONFLICT (day, window_id, department_id) DO UPDATE SET "
+    "invited = invited + excluded.invited, rated = rated + excluded.rated"
+)
+
+
+def count_invitation(conn, invitation_id: int, *, invited: int = 0, rated: int = 0) -> None:
+    """Adds to the invitation's (day, window, department) row as it stands now: +1 invited
+    when it is made, −1/+1 around offering it again at another window or time, +1 rated
+    when a rating answers it."""
+    _UPSERT_INVITATION.run(conn, {"id": invitation_id, "invited": invited, "rated": rated})
 
 
 @dataclass(frozen=True)
@@ -103,19 +125,18 @@ def add_rating(conn, facts: Facts) -> None:
 
 _RATING_FACTS = sa.text(
     "SELECT level, rated_at, window_id, staff_id, service_id, department_id, channel, "
-    "is_default, reasons FROM rating WHERE id = :id"
+    "is_default, reasons, invitation_id FROM rating WHERE id = :id"
 ).columns(rated_at=sa.DateTime(), is_default=sa.Boolean(), reasons=sa.JSON()).bindparams(
     sa.bindparam("id", type_=sa.Uuid()))
 
 
-def facts_of(conn, rating_id) -> Facts:
-    row = conn.execute(_RATING_FACTS, {"id": rating_id}).one()
-    return Facts(*row[:-1], reasons=tuple(row[-1] or ()))
-
-
 def remove_rating(conn, rating_id) -> None:
-    """Takes a rating out of every rollup: call it in the transaction that excludes it."""
-    _apply(conn, facts_of(conn, rating_id), -1)
+    """Takes a rating out of every rollup (and its invitation out of 评价覆盖率): call it in
+    the transaction that excludes it."""
+    row = conn.execute(_RATING_FACTS, {"id": rating_id}).one()
+    _apply(conn, Facts(*row[:8], reasons=tuple(row[8] or ())), -1)
+    if row[9] is not None:
+        count_invitation(conn, row[9], invited=-1, rated=-1)
 
 
 _LEVEL_SUMS = "sum(level = 1), sum(level = 2), sum(level = 3), sum(level = 4), sum(level = 5)"
@@ -132,7 +153,8 @@ _FACET_KEYS = {
 def rebuild(conn) -> None:
     """Recomputes every rollup from the ratings, in the caller's write transaction
     (SQLite, the hall's database)."""
-    for table in ("rating_daily", "rating_window_day", "rating_hourly", "rating_facet_day"):
+    for table in ("rating_daily", "rating_window_day", "rating_hourly", "rating_facet_day",
+                  "invitation_day"):
         conn.execute(sa.text(f"DELETE FROM {table}"))
     conn.execute(sa.text(
         "INSERT INTO rating_daily (day, window_id, staff_id, service_id, n1, n2, n3, n4, n5) "
@@ -166,4 +188,12 @@ def rebuild(conn) -> None:
         f"{insert_facet} SELECT 'reason', date({LOCAL}), coalesce(department_id, 0), "
         f"j.value, {_LEVEL_SUMS}, sum(is_default) FROM rating, json_each(rating.reasons) j "
         "WHERE NOT excluded GROUP BY 2, 3, 4"
+    ))
+    # An invitation whose rating was excluded counts in neither column.
+    conn.execute(sa.text(
+        "INSERT INTO invitation_day (day, window_id, department_id, invited, rated) "
+        f"SELECT {_INVITATION_KEYS}, count(*), "
+        "sum(i.status IN ('rated', 'defaulted')) "
+        f"{_INVITATION_FROM} WHERE NOT EXISTS (SELECT 1 FROM rating r "
+        "WHERE r.invitation_id = i.id AND r.excluded) GROUP BY 1, 2, 3"
     ))

@@ -1,8 +1,9 @@
 """statistics: rating_facet_day rollup (breakdowns by department, window, staff, item,
-channel, reason), index for 评价覆盖率 and for bursts of uninvited 差评, the 公开 flag on a
-差评 case; window.count_uninvited goes (uninvited ratings count everywhere)
+channel, reason), invitation_day rollup (评价覆盖率), index for bursts of uninvited 差评,
+the 公开 flag on a 差评 case; window.count_uninvited goes (uninvited ratings count
+everywhere)
 
-The new rollup is filled from the ratings already stored (non-excluded, by hall-local day).
+The new rollups are filled from the ratings and invitations already stored.
 
 Revision ID: 1412c0a4c266
 Revises: d402408e35c8
@@ -45,6 +46,20 @@ def _fill_facets():
                "WHERE NOT excluded GROUP BY 2, 3, 4")
 
 
+def _fill_invitations():
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    op.execute(
+        "INSERT INTO invitation_day (day, window_id, department_id, invited, rated) "
+        "SELECT date(datetime(i.invited_at, '+8 hours')), i.window_id, "
+        "coalesce(si.department_id, w.department_id, 0), count(*), "
+        "sum(i.status IN ('rated', 'defaulted')) "
+        "FROM invitation i JOIN window w ON w.id = i.window_id "
+        "LEFT JOIN service_item si ON si.id = i.service_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM rating r WHERE r.invitation_id = i.id AND r.excluded) "
+        "GROUP BY 1, 2, 3")
+
+
 def upgrade():
     op.create_table('rating_facet_day',
     sa.Column('facet', sa.String(length=10), nullable=False),
@@ -62,8 +77,14 @@ def upgrade():
     with op.batch_alter_table('bad_case', schema=None) as batch_op:
         batch_op.add_column(sa.Column('publishable', sa.Boolean(), server_default=sa.false(), nullable=False))
 
-    with op.batch_alter_table('invitation', schema=None) as batch_op:
-        batch_op.create_index('ix_invitation_invited', ['invited_at', 'window_id', 'service_id', 'status'], unique=False)
+    op.create_table('invitation_day',
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('invited', sa.Integer(), nullable=False),
+    sa.Column('rated', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'window_id', 'department_id', name=op.f('pk_invitation_day'))
+    )
 
     with op.batch_alter_table('rating', schema=None) as batch_op:
         batch_op.create_index('ix_rating_uninvited_bad', ['window_id', 'rated_at'], unique=False, sqlite_where=sa.text('uninvited AND level >= 4'), postgresql_where=sa.text('uninvited AND level >= 4'))
@@ -72,6 +93,7 @@ def upgrade():
         batch_op.drop_column('count_uninvited')
 
     _fill_facets()
+    _fill_invitations()
 
 
 def downgrade():
@@ -81,8 +103,7 @@ def downgrade():
     with op.batch_alter_table('rating', schema=None) as batch_op:
         batch_op.drop_index('ix_rating_uninvited_bad', sqlite_where=sa.text('uninvited AND level >= 4'), postgresql_where=sa.text('uninvited AND level >= 4'))
 
-    with op.batch_alter_table('invitation', schema=None) as batch_op:
-        batch_op.drop_index('ix_invitation_invited')
+    op.drop_table('invitation_day')
 
     with op.batch_alter_table('bad_case', schema=None) as batch_op:
         batch_op.drop_column('publishable')

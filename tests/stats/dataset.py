@@ -67,7 +67,8 @@ def build(app) -> DataSet:
         pending = case_of(rate("A02", 4, "qr", reasons=["R02"]))
         invitation = create_invitation(window_code="A01", case_no="DS-1", service_code=ITEM)
         rate("A01", 1, "touch", invitation_id=invitation.invitation.id)
-        create_invitation(window_code="A02", case_no="DS-2")  # invited, not (yet) rated
+        create_invitation(window_code="A02", case_no="DS-2")  # invited, not (yet) rated …
+        create_invitation(window_code="B01", case_no="DS-2")  # … and offered again at B01
 
         mgr, h1 = user("mgr"), user("h1")
         for case in (fixed, late, pending, appealed):

@@ -40,6 +40,11 @@ FILL = [
     " (1, '530102001000', '营业执照', 7)",
     "INSERT INTO window (id, code, name, scale, count_uninvited, paused, staff_id)"
     " VALUES (1, 'A01', '综合窗口', 5, 0, 0, 1)",
+    # Two invited cases of 5 January (hall time): one rated (by default), one pending.
+    "INSERT INTO invitation (id, case_no, window_id, service_id, invited_at, screen_until,"
+    " status) VALUES (1, 'K-1', 1, 1, '2026-01-05 01:00:00', '2026-01-05 01:01:00',"
+    " 'defaulted'), (2, 'K-2', 1, NULL, '2026-01-05 02:00:00', '2026-01-05 02:01:00',"
+    " 'pending')",
 ]
 # (level, channel, service, department, reasons, UTC time, default, excluded)
 RATINGS = [
@@ -57,7 +62,9 @@ BAD_CASE = ("INSERT INTO bad_case (id, rating_id, status, rated_at, window_id, r
 def facets(conn):
     return conn.execute(sa.text(
         "SELECT facet, day, department_id, key, n1, n2, n3, n4, n5, n_default"
-        " FROM rating_facet_day ORDER BY 1, 2, 3, 4")).all()
+        " FROM rating_facet_day ORDER BY 1, 2, 3, 4")).all() + conn.execute(sa.text(
+            "SELECT 'invitation', day, department_id, window_id, invited, rated"
+            " FROM invitation_day ORDER BY 2, 3, 4")).all()
 
 
 def test_upgrade_fills_the_facets_from_the_stored_ratings(tmp_path):
@@ -99,6 +106,9 @@ def test_upgrade_fills_the_facets_from_the_stored_ratings(tmp_path):
             ("reason", day6, 7, "R01", 0, 0, 0, 1, 0, 0),
             ("reason", day6, 7, "R03", 0, 0, 0, 1, 0, 0)]  # R02's rating is excluded
         assert sum(sum(f[4:9]) for f in filled if f[0] == "window") == 3
+        # Invitations by the department of their item (7), else of their window (none).
+        assert [f for f in filled if f[0] == "invitation"] == [
+            ("invitation", day5, 0, 1, 1, 0), ("invitation", day5, 7, 1, 1, 1)]
         # The migration's fill is what `stats rebuild` computes.
         from kiosk.stats import rollup
 
