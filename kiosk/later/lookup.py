@@ -18,7 +18,7 @@ def invitation_for_link(token: str, now=None) -> Invitation:
     invitation = db.session.get(Invitation, invitation_id) if invitation_id else None
     if invitation is None:
         raise NotFound("link_unknown", _l("评价链接无效，请核对回执或短信上的链接。"))
-    if invitation.status in ("rated", "defaulted"):
+    if invitation.status == "rated":
         raise AlreadyRated("already_rated", _l("该办件已经评价过，感谢您的参与。"))
     deadline = invitation.expires_at
     if invitation.status != "pending" or (deadline is not None and (now or utcnow()) > deadline):

@@ -151,3 +151,12 @@ def test_the_touchscreen_never_shows_the_later_link_or_code(app, client, api_hea
         assert shown.status_code == 200
         text = shown.get_data(as_text=True)
         assert token not in text and body["later"]["short_code"] not in text
+
+
+def test_link_of_a_defaulted_case_says_the_period_is_over(app, client, api_headers):
+    body = invite(client, api_headers, case_no="2026-XX-0109")
+    with app.app_context():
+        db.session.get(Invitation, body["id"]).status = "defaulted"
+        db.session.commit()
+    r = client.get(link_path(body))
+    assert r.status_code == 410 and "评价期限" in r.get_data(as_text=True)
