@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from kiosk.extensions import db
 from kiosk.stats import queries
@@ -18,8 +19,8 @@ from kiosk.timeutil import to_local
 DAYS = 90
 # Fixed wording of the outcome when the rectification text is not publishable.
 OUTCOME = {
-    "founded": "经核实属实，已整改并答复",
-    "unfounded": "经核实不属实，已向群众说明",
+    "founded": _l("经核实属实，已整改并答复"),
+    "unfounded": _l("经核实不属实，已向群众说明"),
 }
 
 
@@ -53,11 +54,11 @@ def closed_cases(now: datetime, days: int = DAYS) -> list[Disclosed]:
     reasons = queries.labels("reason", [])
     out = [Disclosed(
         rated_on=to_local(rated_at).date(), closed_on=to_local(closed_at).date(),
-        department=departments[str(dept)], service=service or "（未关联事项）",
+        department=departments[str(dept)], service=service or str(_l("（未关联事项）")),
         reasons=[reasons.get(code, code) for code in (codes or [])],
-        outcome=OUTCOME.get(verification, ""),
+        outcome=str(OUTCOME.get(verification, "")),
         result=(rectification or "") if publishable and rectification else
-        OUTCOME.get(verification, "已办结"),
+        str(OUTCOME.get(verification, _l("已办结"))),
     ) for rated_at, closed_at, dept, service, codes, verification, publishable, rectification
         in rows]
     return sorted(out, key=lambda d: (d.department, d.service, -d.closed_on.toordinal()))

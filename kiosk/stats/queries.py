@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from kiosk.extensions import db
 from kiosk.stats import indicators
@@ -19,8 +20,8 @@ TIME_DIMENSIONS = ("day", "week", "month", "quarter", "year")
 ENTITY_DIMENSIONS = ("hall", "department", "window", "staff", "service", "channel", "reason")
 DIMENSIONS = ENTITY_DIMENSIONS + TIME_DIMENSIONS
 RANK_DIMENSIONS = ("department", "window", "staff", "service")
-CHANNEL_LABELS = {"touch": "窗口触摸屏", "evaluator": "评价器", "qr": "二维码",
-                  "default": "默认评价", "later": "事后评价链接"}
+CHANNEL_LABELS = {"touch": _l("窗口触摸屏"), "evaluator": _l("评价器"), "qr": _l("二维码"),
+                  "default": _l("默认评价"), "later": _l("事后评价链接")}
 
 # Bucket expressions on a rollup's day (already a hall-local YYYY-MM-DD).
 _TIME_KEYS = {
@@ -81,7 +82,7 @@ def _period(period: Period) -> dict:
 def labels(dimension: str, keys: list[str]) -> dict[str, str]:
     """Readable names for the keys of an entity dimension."""
     if dimension == "channel":
-        return {k: CHANNEL_LABELS.get(k, k) for k in keys}
+        return {k: str(CHANNEL_LABELS.get(k, k)) for k in keys}
     if dimension == "reason":
         return _reason_texts()
     if dimension == "hall":
@@ -94,8 +95,9 @@ def labels(dimension: str, keys: list[str]) -> dict[str, str]:
         "department": "SELECT id, name FROM department",
     }[dimension]
     found = {str(i): label for i, label in db.session.execute(sa.text(sql))}
-    missing = {"window": "", "staff": "（未关联人员）", "service": "（未关联事项）",
-               "department": "（未关联部门）"}[dimension]
+    missing = {"window": "", "staff": _l("（未关联人员）"), "service": _l("（未关联事项）"),
+               "department": _l("（未关联部门）")}[dimension]
+    missing = str(missing)
     return {k: found.get(k, missing) for k in keys}
 
 

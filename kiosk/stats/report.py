@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from kiosk.cases.labels import STATUS
 from kiosk.extensions import db
@@ -174,11 +175,11 @@ def _change(now: Ratio, before: Ratio):
 
 
 def _indicator_headers(first: str) -> list[str]:
-    headers = [first, "评价数"]
+    headers = [first, _("评价数")]
     for key in ROW_INDICATORS:
-        name = indicators.BY_KEY[key].name
-        headers += [f"{name}%", f"{name}样本"]
-    return headers + ["满意率较上季度变化（百分点）", "差评未办结", "差评已逾期"]
+        name = _(indicators.BY_KEY[key].name)
+        headers += [f"{name}%", _("%(name)s样本", name=name)]
+    return headers + [_("满意率较上季度变化（百分点）"), _("差评未办结"), _("差评已逾期")]
 
 
 def _indicator_row(line: Line) -> list:
@@ -201,46 +202,51 @@ def _ranking(lines: list[Line]) -> list[list]:
             for i, ln in enumerate(ranked)]
 
 
-RANK_HEADERS = ["名次", "名称", "评价数（样本）", "满意数", "满意率%", "保守满意率%",
-                "满意率较上季度变化（百分点）"]
-RANK_NOTE = ("按“保守满意率”排名：即按评价数推算、有 95% 把握不低于的满意率（Wilson 区间下限）。"
-             "评价越少，保守满意率越低于实际满意率，因此 3 条评价全满意的窗口不会排在 3000 条评价、"
-             "满意率 98% 的窗口之前。请同时关注评价数。")
-
-
 def sections(report: Report) -> list[Section]:
+    """The report's tables, in the reader's language (Chinese by default)."""
     q, prev = report.quarter, report.quarter.previous
-    compare = f"上季度（{prev.label}）"
+    compare = _("上季度（%(quarter)s）", quarter=prev.label)
     hall_values = indicators.evaluate(report.hall.now)
     hall_before = indicators.evaluate(report.hall.before)
-    hall_rows = [[indicators.BY_KEY[k].name, _pct(hall_values[k]), hall_values[k].part,
+    hall_rows = [[_(indicators.BY_KEY[k].name), _pct(hall_values[k]), hall_values[k].part,
                   hall_values[k].whole, _pct(hall_before[k]),
                   _change(hall_values[k], hall_before[k])] for k in ROW_INDICATORS]
-    hall_rows += [["差评未办结（当前）", None, report.hall.now.cases.open, None, None, None],
-                  ["差评已逾期（当前）", None, report.hall.now.cases.overdue, None, None, None]]
+    hall_rows += [[_("差评未办结（当前）"), None, report.hall.now.cases.open, None, None, None],
+                  [_("差评已逾期（当前）"), None, report.hall.now.cases.overdue, None, None,
+                   None]]
+    rank_headers = [_("名次"), _("名称"), _("评价数（样本）"), _("满意数"), _("满意率%"),
+                    _("保守满意率%"), _("满意率较上季度变化（百分点）")]
+    rank_note = _("按“保守满意率”排名：即按评价数推算、有 %(level)s 把握不低于的满意率（Wilson 区间"
+                  "下限）。评价越少，保守满意率越低于实际满意率，因此 3 条评价全满意的窗口不会排在 "
+                  "3000 条评价、满意率 %(rate)s 的窗口之前。请同时关注评价数。",
+                  level="95%", rate="98%")
+    open_note = _("截至生成时未办结的差评共 %(n)d 件；不含评价人信息。", n=report.open_total)
+    if report.open_total > OPEN_CASES_LIMIT:
+        open_note += " " + _("表中列出期限最早的 %(n)d 件。", n=OPEN_CASES_LIMIT)
+    yes, no = _("是"), _("否")
     return [
-        Section("hall", f"{report.hall_name} {q.label} 好差评指标", compare,
-                ["指标", "本季度%", "分子", "分母（样本）", f"{compare}%", "变化（百分点）"],
-                hall_rows),
-        Section("departments", "各部门指标", "部门为评价的责任部门（事项的实施主体，否则窗口所属部门）。",
-                _indicator_headers("部门"), [_indicator_row(ln) for ln in report.departments]),
-        Section("windows", "各窗口指标", "", _indicator_headers("窗口"),
+        Section("hall", _("%(hall)s %(quarter)s 好差评指标", hall=report.hall_name,
+                          quarter=q.label), compare,
+                [_("指标"), _("本季度%"), _("分子"), _("分母（样本）"), f"{compare}%",
+                 _("变化（百分点）")], hall_rows),
+        Section("departments", _("各部门指标"),
+                _("部门为评价的责任部门（事项的实施主体，否则窗口所属部门）。"),
+                _indicator_headers(_("部门")), [_indicator_row(ln) for ln in report.departments]),
+        Section("windows", _("各窗口指标"), "", _indicator_headers(_("窗口")),
                 [_indicator_row(ln) for ln in report.windows]),
-        Section("department_ranking", "部门满意度排名", RANK_NOTE, RANK_HEADERS,
+        Section("department_ranking", _("部门满意度排名"), rank_note, rank_headers,
                 _ranking(report.departments)),
-        Section("window_ranking", "窗口满意度排名", RANK_NOTE, RANK_HEADERS,
+        Section("window_ranking", _("窗口满意度排名"), rank_note, rank_headers,
                 _ranking(report.windows)),
-        Section("open_cases", "逾期及未办结差评",
-                f"截至生成时未办结的差评共 {report.open_total} 件"
-                + (f"，列出期限最早的 {OPEN_CASES_LIMIT} 件" if report.open_total > OPEN_CASES_LIMIT
-                   else "") + "；不含评价人信息。",
-                ["工单号", "登记时间", "整改期限", "责任部门", "窗口", "事项", "状态", "已逾期"],
+        Section("open_cases", _("逾期及未办结差评"), open_note,
+                [_("工单号"), _("登记时间"), _("整改期限"), _("责任部门"), _("窗口"), _("事项"),
+                 _("状态"), _("已逾期")],
                 [[c.case_id, c.registered.strftime("%Y-%m-%d %H:%M"),
                   c.due.strftime("%Y-%m-%d"), c.department, c.window, c.service,
-                  str(STATUS.get(c.status, c.status)),
-                  "是" if c.overdue else "否"] for c in report.open_cases]),
-        Section("definitions", "口径说明", "", ["口径"],
-                [[line] for line in indicators.explanations()]),
+                  str(STATUS.get(c.status, c.status)), yes if c.overdue else no]
+                 for c in report.open_cases]),
+        Section("definitions", _("口径说明"), "", [_("口径")],
+                [[_(line)] for line in indicators.explanations()]),
     ]
 
 

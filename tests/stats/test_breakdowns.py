@@ -150,3 +150,14 @@ def test_incremental_rollups_equal_a_rebuild(app, data):
         rebuilt = snapshot()
     for table in tables:
         assert non_zero(rebuilt[table]) == non_zero(incremental[table]), table
+
+
+def test_report_and_definitions_in_english(app, data):
+    web = login(app, "mgr")
+    quarter = Quarter.containing(data.today)
+    page = web.get(f"/admin/stats/report?quarter={quarter.label}&lang=en").get_data(
+        as_text=True)
+    assert "Indicators by department" in page and "Department ranking" in page
+    assert "Satisfaction rate = (very satisfied + satisfied + basically satisfied)" in page
+    stats = web.get("/admin/stats?lang=en").get_data(as_text=True)
+    assert "Active rating rate = (all ratings − default ratings) ÷ all ratings." in stats
