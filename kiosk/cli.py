@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from kiosk.auth.cli import users_cli
+from kiosk.config import make_private
 from kiosk.default_ratings import ratings_default
 from kiosk.devices.cli import devices_cli
 from kiosk.exports import SafeCsvWriter
@@ -53,6 +54,7 @@ def init_command(hall_name: str) -> None:
     """Create the instance folder, its secrets and the database schema (idempotent)."""
     upgrade()
     ensure_base(hall_name)
+    make_private(Path(current_app.instance_path))
     click.echo(f"instance ready: {current_app.instance_path}")
 
 

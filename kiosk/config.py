@@ -17,6 +17,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
+    # Seconds a session lives after its last request (Flask's default is 31 days): a kiosk
+    # page polling all day keeps its session alive, a copied admin cookie dies overnight.
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "JSON_AS_ASCII": False,
     # How long an invitation is offered on the window's screen / evaluator.
     "INVITE_SCREEN_SECONDS": 120,
@@ -41,11 +44,21 @@ def secret_key(path: Path) -> str:
     """The session secret lives in the instance folder, generated on first use, mode 0600."""
     key_file = path / "secret_key"
     if not key_file.exists():
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return key_file.read_text().strip()
+
+
+def make_private(path: Path) -> None:
+    """The instance folder 0700 and every file directly in it 0600: it holds the database
+    (phone numbers), keys and backups, and runs need not be under systemd's UMask=0077."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    for child in path.iterdir():
+        if child.is_file():
+            os.chmod(child, 0o600)
 
 
 def env_overrides() -> dict:

@@ -3,6 +3,7 @@
 Rule 11: access by role, every read of personal data logged. The 差评 workflow reuses
 reveal_phone() for handlers, passing the case's assignee.
 """
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from kiosk.db_setup import write_transaction
@@ -57,4 +58,6 @@ def reveal_phone(rating: Rating, user, reason: str, *, case_assignee_id: int | N
                            rating_id=rating_id, reason=reason)
         )
         db.session.commit()
+    if has_request_context():
+        g.phone_revealed = True  # the page that shows it is never cached (kiosk/security.py)
     return phone or ""

@@ -164,6 +164,47 @@ def hit_client(bucket: str) -> bool:
     return by_address and by_cookie
 
 
+# --- progressive delay after failures (logins, clerk PINs) -----------------------------
+#
+# Failures are counted per account *and* address, so nobody elsewhere can lock a person
+# out; after `free` failures each further one doubles the wait (capped), so guessing slows
+# to a crawl while the right person, after a typo or two, waits seconds, not a lockout.
+
+FAILURES_FORGOTTEN_AFTER = 3600  # seconds without a failure
+
+
+def failure_wait(name: str, identity: str) -> int:
+    """Seconds this identity must still wait before its next attempt (0: it may try)."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return 0
+    storage = _strategy().storage
+    key = f"{name}:wait:{identity}"
+    if storage.get(key) == 0:
+        return 0
+    return max(1, round(storage.get_expiry(key) - time.time()))
+
+
+def count_failure(name: str, identity: str, free: int, cap_seconds: int) -> int:
+    """Counts a failure; returns the wait it imposes (0 within the first `free`)."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return 0
+    storage = _strategy().storage
+    failures = storage.incr(f"{name}:fail:{identity}", FAILURES_FORGOTTEN_AFTER)
+    if failures <= free:
+        return 0
+    wait = min(2 ** (failures - free), cap_seconds)
+    storage.clear(f"{name}:wait:{identity}")
+    storage.incr(f"{name}:wait:{identity}", wait)
+    return wait
+
+
+def clear_failures(name: str, identity: str) -> None:
+    if current_app.config["RATELIMIT_ENABLED"]:
+        storage = _strategy().storage
+        storage.clear(f"{name}:fail:{identity}")
+        storage.clear(f"{name}:wait:{identity}")
+
+
 # --- flask-limiter on the login, the business API and the hub API ----------------------
 
 def api_token_key() -> str:

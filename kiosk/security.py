@@ -7,7 +7,7 @@ would lose Secure and HSTS would never be sent. PROXY_FIX = {"x_for": 1, "x_prot
 number of proxies in front that set each header) makes werkzeug's ProxyFix take the client
 address and scheme from them. Without it the headers are ignored: a client could write them.
 """
-from flask import Flask, request
+from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -54,6 +54,13 @@ def register(app: Flask) -> None:
     app.session_interface = TlsAwareSessionInterface()
     trust_proxy(app)
 
+    @app.before_request
+    def sessions_expire_when_idle():
+        # Permanent sessions are re-signed on every request, so PERMANENT_SESSION_LIFETIME
+        # is an idle limit; sessionless requests (API, hub, static files) get no cookie.
+        if session and not session.permanent:
+            session.permanent = True
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
@@ -64,4 +71,7 @@ def register(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if g.get("phone_revealed"):
+            # A full phone number: not in the browser's cache, nor any proxy's.
+            headers["Cache-Control"] = "no-store"
         return response

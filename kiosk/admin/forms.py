@@ -121,7 +121,7 @@ class HallForm(FlaskForm):
                                         message=_l("统一社会信用代码应为 18 位数字或大写字母。"))])
     allow_uninvited = BooleanField(_l("允许未经邀请的主动评价"))
     voice_enabled = BooleanField(_l("语音提示"))
-    public_base_url = StringField(_l("二维码公网地址"), filters=[_strip],
+    public_base_url = StringField(_l("二维码公网地址"), filters=[_text],
                                   description=_l("如 https://hall.example.gov.cn，可留空"),
                                   validators=[Optional(), Length(max=200),
                                               URL(require_tld=False, message=_l("请输入以 http:// 或 https:// 开头的网址。"))])

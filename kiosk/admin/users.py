@@ -123,6 +123,7 @@ def user_password(user_id: int):
 
         def reset(u):
             u.password_hash, u.failed_logins, u.locked_until = password_hash, 0, None
+            u.end_sessions()
             return {"password": "reset"}
 
         _change_user(user_id, reset, "reset_password")

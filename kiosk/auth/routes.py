@@ -1,11 +1,12 @@
 from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from kiosk.auth import bp
 from kiosk.auth.forms import LoginForm
 from kiosk.auth.service import LoginRefused, authenticate
+from kiosk.extensions import db
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -24,7 +25,8 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = authenticate(form.username.data.strip(), form.password.data)
+            user = authenticate(form.username.data.strip(), form.password.data,
+                                request.remote_addr or "-")
         except LoginRefused as exc:
             error = str(exc)
         else:
@@ -37,6 +39,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    current_user.end_sessions()  # a copied session cookie stops working too
+    db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from kiosk.ratings.levels import SCALE_LEVELS
 from kiosk.ratings.record import CASE_STATUSES, CHANNEL_GBT, EVENT_TYPES, SCHEMA
+from kiosk.ratings.text import has_control_characters
 
 CHANNELS = frozenset(CHANNEL_GBT)
 FUTURE_TOLERANCE = timedelta(days=1)  # a hall clock a little ahead is fine, a day is not
@@ -59,6 +60,8 @@ def rating_row(item: dict, origin_hall: str, sender: str, now: datetime) -> dict
     comment = item.get("comment", "")
     if not isinstance(comment, str) or len(comment) > COMMENT_MAX:
         raise Rejected("bad_comment")
+    if has_control_characters(comment):
+        raise Rejected("bad_comment_characters")
     reasons = item.get("reasons", [])
     if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
         raise Rejected("bad_reasons")

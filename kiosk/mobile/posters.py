@@ -5,7 +5,7 @@ from flask import Response, render_template, request
 from kiosk.extensions import db
 from kiosk.lookups import current_hall, window_or_404
 from kiosk.mobile import bp
-from kiosk.mobile.links import public_url
+from kiosk.mobile.links import printable_url, public_url
 from kiosk.mobile.qr import qr_png, qr_svg
 from kiosk.mobile.tokens import open_token
 from kiosk.models import Window
@@ -27,12 +27,12 @@ def _image(kind: str, url: str, filename: str) -> Response:
 @bp.get("/m/qr/w/<code>.<any(png, svg):kind>")
 def window_qr(code: str, kind: str):
     window = window_or_404(code)
-    return _image(kind, public_url("mobile.rate_window", code=window.code), f"qr-{window.code}")
+    return _image(kind, printable_url("mobile.rate_window", code=window.code), f"qr-{window.code}")
 
 
 @bp.get("/m/qr/hall.<any(png, svg):kind>")
 def hall_qr(kind: str):
-    return _image(kind, public_url("mobile.hall_index"), "qr-hall")
+    return _image(kind, printable_url("mobile.hall_index"), "qr-hall")
 
 
 @bp.get("/m/t/<token>/qr.svg")
@@ -55,7 +55,7 @@ def window_poster(code: str):
     window = window_or_404(code)
     return render_template(
         "mobile/poster.html", hall=current_hall(), window=window, staff=window.staff,
-        paper=_paper(), url=public_url("mobile.rate_window", code=window.code),
+        paper=_paper(), url=printable_url("mobile.rate_window", code=window.code),
         svg_endpoint=("mobile.window_qr", {"code": window.code}),
     )
 
@@ -64,7 +64,7 @@ def window_poster(code: str):
 def hall_poster():
     return render_template(
         "mobile/poster.html", hall=current_hall(), window=None, staff=None, paper=_paper(),
-        url=public_url("mobile.hall_index"), svg_endpoint=("mobile.hall_qr", {}),
+        url=printable_url("mobile.hall_index"), svg_endpoint=("mobile.hall_qr", {}),
     )
 
 

@@ -18,6 +18,7 @@ from kiosk.models.mobile import RatingPhoto, RatingSupplement
 from kiosk.ratings.errors import AlreadyRated, RatingError
 from kiosk.ratings.record import rating_event_record
 from kiosk.ratings.service import COMMENT_MAX
+from kiosk.ratings.text import has_control_characters
 from kiosk.sync.queue import queue_outbox
 from kiosk.timeutil import to_local, to_utc
 from kiosk.workdays import workday_deadline
@@ -114,6 +115,8 @@ def add_supplement(instance_path: str, rating: Rating, comment: str, photos: lis
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise RatingError("comment_too_long", _l("补充内容最多 %(n)d 个字。", n=COMMENT_MAX))
+    if has_control_characters(comment):
+        raise RatingError("bad_comment_characters", _l("留言含有无法显示的控制字符，请删除后再提交。"))
     if not comment and not photos:
         raise RatingError("supplement_empty", _l("请填写补充内容或上传照片。"))
     if supplement_of(rating) is not None:

@@ -37,3 +37,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        # The session remembers the version it was made under (kiosk/auth/loader.py).
+        return f"{self.id}.{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session of this user, on every device, stops working at its next request."""
+        self.session_version += 1

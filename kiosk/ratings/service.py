@@ -37,6 +37,7 @@ from kiosk.ratings.facts import DeviceIdentity, HallFacts, StoredRating
 from kiosk.ratings.levels import LEVEL_NAMES, is_bad, levels_for_scale
 from kiosk.ratings.record import rating_record
 from kiosk.ratings.statements import Statement
+from kiosk.ratings.text import has_control_characters
 from kiosk.stats import rollup
 from kiosk.sync.queue import queue_outbox
 
@@ -64,6 +65,8 @@ def new_query_code() -> str:
 
 
 def _validate_text(level: int, channel: str, reasons: Sequence[str], comment: str, phone):
+    if has_control_characters(comment):
+        raise RatingError("bad_comment_characters", _l("留言含有无法显示的控制字符，请删除后再提交。"))
     if len(comment) > COMMENT_MAX:
         raise RatingError(
             "comment_too_long", _l("留言最多 %(n)d 个字，当前 %(m)d 个字。", n=COMMENT_MAX, m=len(comment))

@@ -1,23 +1,23 @@
-"""Touchscreen PIN check for clerks, rate-limited and locked like logins.
+"""Touchscreen PIN check for clerks, with a progressive delay instead of a lockout.
 
-A staff member is locked after 5 wrong PINs; a window after 20 failures of any kind
-(so nobody at a public touchscreen can walk through every 工号 five PINs at a time).
+Failures are counted per 工号 and address, and per address (the touchscreen) for any 工号;
+beyond a few, each failure doubles the wait before the next try (capped). Guessing through
+PINs or 工号 slows to a crawl, but nobody can lock a window's clerk panel for long: the
+longest wait is a few minutes. Counts live in the shared rate-limit store (kiosk/ratelimit.py).
 """
-from datetime import timedelta
-
 import sqlalchemy as sa
+from flask import request
 from flask_babel import lazy_gettext as _l
 
+from kiosk import ratelimit
 from kiosk.auth.passwords import hash_password, verify_password
-from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
-from kiosk.models import PinThrottle, Staff
-from kiosk.models.base import utcnow
+from kiosk.models import Staff
 from kiosk.staffing.errors import StaffingError
 
-STAFF_MAX_FAILURES = 5
-WINDOW_MAX_FAILURES = 20
-LOCK_MINUTES = 15
+STAFF_FREE_FAILURES = 5  # per 工号 and address
+ADDRESS_FREE_FAILURES = 20  # per address, any 工号
+MAX_WAIT_SECONDS = 300
 PIN_MIN, PIN_MAX = 4, 8
 _DUMMY_HASH = hash_password("000000")
 
@@ -31,46 +31,20 @@ def pin_problem(pin: str) -> str | None:
     return None
 
 
-def _locked(key: str, now) -> bool:
-    row = db.session.get(PinThrottle, key)
-    return bool(row and row.locked_until and row.locked_until > now)
-
-
-def _record(keys_and_limits: list[tuple[str, int]], success: bool) -> None:
-    now = utcnow()
-    with write_transaction(db.session()):
-        for key, limit in keys_and_limits:
-            row = db.session.get(PinThrottle, key)
-            if row is None:
-                row = PinThrottle(key=key, failures=0)
-                db.session.add(row)
-            if success:
-                row.failures, row.locked_until = 0, None
-                continue
-            row.failures += 1
-            if row.failures >= limit:
-                row.failures, row.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
-        db.session.commit()
-
-
-def check_pin(staff_no: str, pin: str, window_code: str) -> Staff:
+def check_pin(staff_no: str, pin: str) -> Staff:
     """The active staff member with this 工号 and PIN; StaffingError otherwise."""
-    now = utcnow()
-    window_key = f"window:{window_code}"
+    address = request.remote_addr or "-"
+    identities = [("pin", f"{staff_no}|{address}", STAFF_FREE_FAILURES),
+                  ("pin_address", address, ADDRESS_FREE_FAILURES)]
+    wait = max(ratelimit.failure_wait(name, identity) for name, identity, _free in identities)
+    if wait:
+        raise StaffingError("wait", _l("尝试次数过多，请 %(s)d 秒后再试。", s=wait), 429)
     staff = db.session.scalars(sa.select(Staff).where(Staff.staff_no == staff_no)).first()
-    staff_key = f"staff:{staff.id}" if staff else None
-    if _locked(window_key, now) or (staff_key and _locked(staff_key, now)):
-        raise StaffingError(
-            "locked", _l("尝试次数过多，已临时锁定，请 15 分钟后再试或联系大厅管理员。"), 429
-        )
-    # Argon2 runs outside the writer lock: it takes tens of milliseconds.
     usable = staff is not None and staff.active and staff.pin_hash
     ok = verify_password(staff.pin_hash if usable else _DUMMY_HASH, pin or "") and bool(usable)
-    keys = [(window_key, WINDOW_MAX_FAILURES)]
-    if staff_key:
-        keys.append((staff_key, STAFF_MAX_FAILURES))
     if ok:
-        _record([(staff_key, STAFF_MAX_FAILURES)], success=True)
-        return db.session.get(Staff, staff.id)
-    _record(keys, success=False)
+        ratelimit.clear_failures("pin", identities[0][1])
+        return staff
+    for name, identity, free in identities:
+        ratelimit.count_failure(name, identity, free, MAX_WAIT_SECONDS)
     raise StaffingError("bad_pin", _l("工号或 PIN 不正确。"), 401)

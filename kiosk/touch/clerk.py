@@ -58,7 +58,7 @@ def clerk_action(code: str, action: str):
         abort(400, _("请求格式不正确。"))
     window = window_or_404(code)
     try:
-        staff = check_pin(staff_no.strip().upper(), pin, window.code)
+        staff = check_pin(staff_no.strip().upper(), pin)
         touch_action(window.code, staff.id, action, reason)
     except StaffingError as exc:
         db.session.rollback()

@@ -25,6 +25,12 @@ def set_base_url(app, url):
         db.session.commit()
 
 
+@pytest.fixture(autouse=True)
+def printable(app):
+    """Printed codes need the hall's public base URL (kiosk/mobile/links.py)."""
+    set_base_url(app, "http://localhost/")
+
+
 def test_pure_qr_module_round_trip():
     url = "https://hall.example.gov.cn/m/w/A03"
     assert decode_png(qr_png(url)) == url
@@ -33,10 +39,14 @@ def test_pure_qr_module_round_trip():
     assert join_url("http://10.0.0.5:8080/", "/m/") == "http://10.0.0.5:8080/m/"
 
 
-def test_window_qr_uses_request_host_without_a_hall_setting(client):
-    r = client.get("/m/qr/w/A01.png")
-    assert r.status_code == 200 and r.mimetype == "image/png"
-    assert decode_png(r.data) == "http://localhost/m/w/A01"
+def test_nothing_is_printed_from_the_request_host(app, client):
+    set_base_url(app, "")
+    r = client.get("/m/qr/w/A01.png", headers={"Host": "evil.example"})
+    assert r.status_code == 409 and "二维码公网地址" in r.get_data(as_text=True)
+    assert client.get("/m/poster/hall").status_code == 409
+    set_base_url(app, "http://10.0.0.5:8080/")
+    r = client.get("/m/qr/w/A01.png", headers={"Host": "evil.example"})
+    assert r.status_code == 200 and decode_png(r.data) == "http://10.0.0.5:8080/m/w/A01"
 
 
 def test_window_and_hall_qr_use_the_hall_public_base_url(app, client):
