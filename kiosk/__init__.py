@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 
 from kiosk import config
-from kiosk.extensions import babel, csrf, db, login_manager, migrate
+from kiosk.extensions import LazyMigrate, babel, csrf, db, login_manager
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,8 @@ def _init_extensions(app: Flask) -> None:
     from kiosk.db_setup import configure_sqlite
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    app.extensions["migrate"] = LazyMigrate(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                                            render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     from kiosk.auth.loader import load_user

@@ -8,7 +8,6 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from flask_migrate import upgrade
 
 from kiosk.auth.cli import users_cli
 from kiosk.config import make_private
@@ -52,6 +51,8 @@ def register(app: Flask) -> None:
 @with_appcontext
 def init_command(hall_name: str) -> None:
     """Create the instance folder, its secrets and the database schema (idempotent)."""
+    from flask_migrate import upgrade
+
     upgrade()
     ensure_base(hall_name)
     make_private(Path(current_app.instance_path))
@@ -67,6 +68,8 @@ def init_command(hall_name: str) -> None:
 @with_appcontext
 def demo_command(history: bool, weeks: int, password_file: str | None) -> None:
     """Seed a realistic demo hall: departments, 8 windows, staff and service items (idempotent)."""
+    from flask_migrate import upgrade
+
     upgrade()
     hall = seed_demo()
     click.echo(f"demo hall: {hall.name}, {db.session.scalar(sa.select(sa.func.count(Window.id)))} windows")

@@ -1,7 +1,6 @@
 """Flask extensions, created unbound; create_app() binds them."""
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -22,8 +21,23 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
+
+
+class LazyMigrate:
+    """Flask-Migrate bound on first use. Alembic costs ~11 MB per process; the web workers,
+    the device listener and the sync daemon never migrate, so only `flask db …`, `flask init`,
+    `flask demo` and the tests that migrate load it."""
+
+    def __init__(self, app, db, **options) -> None:
+        self._app, self._db, self._options = app, db, options
+
+    def __getattr__(self, name):
+        from flask_migrate import Migrate
+
+        Migrate().init_app(self._app, self._db, **self._options)  # replaces this placeholder
+        return getattr(self._app.extensions["migrate"], name)

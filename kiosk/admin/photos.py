@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 PHOTO_SIZE = (240, 320)
 PHOTO_DIR = "staff_photos"
@@ -21,6 +20,7 @@ class PhotoRefused(ValueError):
 
 def normalise_photo(data: bytes) -> bytes:
     """JPEG bytes of a 240×320 portrait; PhotoRefused if data is not a usable image."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -3,7 +3,6 @@ text is written as text (kiosk/exports.py)."""
 import io
 
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from kiosk.cases.labels import mask
 from kiosk.exports import xlsx_append
@@ -26,6 +25,7 @@ def _local(value):
 
 def ledger_xlsx(case_query: sa.Select, now) -> bytes:
     """case_query selects the BadCase rows the user may see (visible_cases())."""
+    from openpyxl import Workbook
     sub = case_query.subquery()
     rows = db.session.execute(
         sa.select(BadCase, Rating, Window.code)

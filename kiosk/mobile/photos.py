@@ -16,11 +16,14 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kiosk.ratings.errors import RatingError
+
+if TYPE_CHECKING:  # Pillow itself is imported where a photo is decoded
+    from PIL import Image
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -76,6 +79,7 @@ def _decode_slot():
 
 
 def clean_photo(file, number: int = 1) -> CleanPhoto:
+    from PIL import Image, UnidentifiedImageError
     raw = file.stream.read(MAX_PHOTO_BYTES + 1)
     if len(raw) > MAX_PHOTO_BYTES:
         raise _refuse(
@@ -108,7 +112,8 @@ def clean_photo(file, number: int = 1) -> CleanPhoto:
         return _reencode(image, content_type, extension)
 
 
-def _reencode(image: Image.Image, content_type: str, extension: str) -> CleanPhoto:
+def _reencode(image: "Image.Image", content_type: str, extension: str) -> CleanPhoto:
+    from PIL import Image, ImageOps
     image = ImageOps.exif_transpose(image)  # keep the photo upright once EXIF is gone
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()

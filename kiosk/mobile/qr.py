@@ -1,18 +1,17 @@
-"""QR code images (pure: no Flask, no database)."""
+"""QR code images (pure: no Flask, no database). qrcode (and Pillow for PNG) is imported
+where an image is made: the listener and the sync daemon never pay for it."""
 import io
 
-import qrcode
-import qrcode.constants
-from qrcode.image.pil import PilImage
-from qrcode.image.svg import SvgPathImage
-
-# M (15 %) survives a scuffed or partly covered poster and keeps a short URL at version 3–4.
-ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 QUIET_ZONE = 4  # modules of white border: readers need it
 
 
-def _code(url: str) -> qrcode.QRCode:
-    code = qrcode.QRCode(error_correction=ERROR_CORRECTION, border=QUIET_ZONE, box_size=10)
+def _code(url: str):
+    import qrcode
+    import qrcode.constants
+
+    # M (15 %) survives a scuffed or partly covered poster and keeps a short URL at v3–4.
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE,
+                         box_size=10)
     code.add_data(url)
     code.make(fit=True)
     return code
@@ -20,6 +19,8 @@ def _code(url: str) -> qrcode.QRCode:
 
 def qr_png(url: str, box_size: int = 10) -> bytes:
     """A black-on-white PNG; box_size pixels per module."""
+    from qrcode.image.pil import PilImage
+
     code = _code(url)
     code.box_size = box_size
     out = io.BytesIO()
@@ -29,6 +30,8 @@ def qr_png(url: str, box_size: int = 10) -> bytes:
 
 def qr_svg(url: str) -> str:
     """A scalable SVG (one path), for posters and the touchscreen."""
+    from qrcode.image.svg import SvgPathImage
+
     image = _code(url).make_image(image_factory=SvgPathImage)
     return image.to_string(encoding="unicode")
 

@@ -11,8 +11,6 @@ import secrets
 import time
 from urllib.parse import urlencode
 
-import httpx
-
 from kiosk.notify.base import SendResult
 from kiosk.notify.message import scrub
 from kiosk.notify.settings import GatewaySettings
@@ -68,6 +66,7 @@ def read_answer(s: GatewaySettings, status: int, body: bytes) -> SendResult:
 
 class HttpGateway:
     def __init__(self, settings: GatewaySettings, transport=None, clock=time.time):
+        import httpx
         self.settings = settings
         self.clock = clock
         self.http = httpx.Client(
@@ -75,6 +74,7 @@ class HttpGateway:
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout))
 
     def send(self, phone: str, text: str) -> SendResult:
+        import httpx
         headers, body = build_request(self.settings, phone, text, self.clock(),
                                       secrets.token_hex(8))
         try:

@@ -2,8 +2,6 @@
 (kiosk/exports.py)."""
 import io
 
-from openpyxl import Workbook
-
 from kiosk.exports import SafeCsvWriter, xlsx_append
 
 
@@ -21,6 +19,7 @@ def to_xlsx(headers: list[str], rows: list[list], title: str) -> bytes:
 
 def to_xlsx_book(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
     """One sheet per (title, headers, rows)."""
+    from openpyxl import Workbook
     book = Workbook()
     book.remove(book.active)
     for title, headers, rows in sheets:

@@ -3,8 +3,6 @@ import json
 import time
 from urllib.parse import urlsplit
 
-import httpx
-
 from kiosk.sync import signing
 from kiosk.sync.settings import SyncSettings
 from kiosk.sync.wire import gzip_bytes
@@ -20,6 +18,7 @@ class HubError(RuntimeError):
 
 class HubClient:
     def __init__(self, settings: SyncSettings, clock=time.time, transport=None):
+        import httpx
         self.settings = settings
         self.clock = clock
         self.http = httpx.Client(
@@ -32,6 +31,7 @@ class HubClient:
         self.http.close()
 
     def _request(self, method: str, path: str, body: bytes, extra: dict) -> dict:
+        import httpx
         url = self.settings.url + path
         headers = signing.signed_headers(self.settings.hall_id, self.settings.key, method,
                                          urlsplit(url).path, body, self.clock())

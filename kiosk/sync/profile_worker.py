@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy.engine import Engine
 
 from kiosk.sync import delivery_store as ds
@@ -36,6 +35,7 @@ class ProfileRunResult:
 class ProfileWorker:
     def __init__(self, engine: Engine, upstream: UpstreamSettings, transport=None,
                  clock=time.time):
+        import httpx
         self.engine = engine
         self.upstream = upstream
         self.profile = profiles.get(upstream.profile)
@@ -54,6 +54,7 @@ class ProfileWorker:
 
     def _post(self, record: dict) -> Answer:
         """Raises httpx.HTTPError when the upstream cannot be reached or fails (5xx)."""
+        import httpx
         creds = self.upstream.credentials
         payload = self.profile.to_payload(record, creds)
         request = self.profile.encode(payload, creds, self.path, self.clock(),
@@ -66,6 +67,7 @@ class ProfileWorker:
         return self.profile.read_answer(response.status_code, response.content)
 
     def run_once(self, now: datetime) -> ProfileRunResult:
+        import httpx
         result = ProfileRunResult(taken=ds.take_new(self.engine, self.name, now))
         batch = ds.due(self.engine, self.name, now, self.upstream.batch_size)
         records = records_with_facts(self.engine, {d.record_id: d.payload_text for d in batch})

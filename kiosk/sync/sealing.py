@@ -5,9 +5,6 @@ import hashlib
 import hmac
 import os
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 PREFIX = "v1."
 
 
@@ -21,6 +18,7 @@ def derive_key(secret: bytes, purpose: str) -> bytes:
 
 
 def seal(key: bytes, plaintext: str, aad: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     nonce = os.urandom(12)
     ct = AESGCM(key).encrypt(nonce, plaintext.encode(), aad.encode())
     return PREFIX + base64.urlsafe_b64encode(nonce + ct).decode()
@@ -28,6 +26,8 @@ def seal(key: bytes, plaintext: str, aad: str) -> str:
 
 def unseal(key: bytes, token: str, aad: str) -> str:
     """`aad` binds the secret to its row (e.g. the rating id): it cannot be moved elsewhere."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     if not token.startswith(PREFIX):
         raise SealError("unknown seal version")
     raw = base64.urlsafe_b64decode(token[len(PREFIX):])

@@ -7,9 +7,6 @@ import base64
 import hmac as std_hmac
 import os
 
-from cryptography.hazmat.primitives import hashes, hmac, padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 KEY_BYTES = 16
 BLOCK_BITS = 128
 
@@ -32,6 +29,8 @@ def key_from_hex(text: str) -> bytes:
 
 
 def seal(key: bytes, plaintext: bytes, iv: bytes | None = None) -> str:
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     iv = iv or os.urandom(16)
     padder = padding.PKCS7(BLOCK_BITS).padder()
     padded = padder.update(plaintext) + padder.finalize()
@@ -40,6 +39,8 @@ def seal(key: bytes, plaintext: bytes, iv: bytes | None = None) -> str:
 
 
 def open_box(key: bytes, box: str) -> bytes:
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     try:
         raw = base64.b64decode(box, validate=True)
     except ValueError as exc:
@@ -55,6 +56,7 @@ def open_box(key: bytes, box: str) -> bytes:
 
 
 def tag(key: bytes, app_id: str, timestamp: str, box: str) -> str:
+    from cryptography.hazmat.primitives import hashes, hmac
     mac = hmac.HMAC(check_key(key), hashes.SM3())
     mac.update(f"{app_id}\n{timestamp}\n{box}".encode())
     return mac.finalize().hex()
