@@ -13,6 +13,7 @@ It also lists which of the heavy optional libraries each process has loaded (rea
 
 Run: .venv/bin/python bench/footprint.py
 Last line: BENCH footprint total_pss_mb=… web_mb=… listener_mb=… sync_mb=… floor_mb=…
+ratio_floor=…
 """
 from __future__ import annotations
 
@@ -164,7 +165,7 @@ def main() -> int:
           f"({sum(n for _, n in measured.values())} processes)")
     print(f"BENCH footprint total_pss_mb={total:.1f} web_mb={measured['web'][0]:.1f} "
           f"listener_mb={measured['listener'][0]:.1f} sync_mb={measured['sync'][0]:.1f} "
-          f"floor_mb={floor_mb:.1f}")
+          f"floor_mb={floor_mb:.1f} ratio_floor={total / floor_mb:.2f}")
     shutil.rmtree(folder, ignore_errors=True)
     return 0
 

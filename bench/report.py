@@ -1,4 +1,5 @@
-"""Runs every benchmark under bench/ and prints one table: metric, target, measured, verdict.
+"""Runs every benchmark under bench/ and prints one table: metric, target, measured, the ratio
+to its same-run baseline, verdict.
 
 Each benchmark prints a last machine-readable line `BENCH <name> key=value …`. A benchmark
 that is missing, fails or prints no such line is shown as such; the report goes on.
@@ -23,13 +24,15 @@ class Target:
     metric: str
     op: str  # ">=", "<=" or "==" (against another metric of the same line, e.g. stored=pressed)
     value: float | str
+    ratio: str | None = None  # the key holding measured / same-run baseline, if any
 
 
 TARGETS = [
     Target("rate_http", "ratings_per_s", ">=", 1500),
-    Target("bus", "host_overhead_p99_ms", "<=", 2),
+    Target("bus", "host_overhead_p99_ms", "<=", 2, ratio="ratio_p99"),
     Target("bus", "bus_efficiency_pct", ">=", 90),
     Target("bus", "stored", "==", "pressed"),
+    Target("footprint", "total_pss_mb", "<=", 150, ratio="ratio_floor"),
     Target("sync", "drain_1m_s", "<=", 60),
     Target("sync", "hub_ingest_per_s", ">=", 20000),
     Target("stats", "stats_p95_ms", "<=", 300),
@@ -103,15 +106,16 @@ def judge(target: Target, run: Run) -> tuple[str, str]:
 
 
 def table(runs: dict[str, Run], targets=TARGETS) -> tuple[str, bool]:
-    rows = [("benchmark", "metric", "target", "measured", "result")]
+    rows = [("benchmark", "metric", "target", "measured", "x baseline", "result")]
     all_met = True
     for t in targets:
         if t.bench not in runs:
             continue
         measured, verdict = judge(t, runs[t.bench])
         all_met &= verdict == "pass"
-        rows.append((t.bench, t.metric, f"{t.op} {t.value}", measured, verdict))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
+        ratio = runs[t.bench].values.get(t.ratio, "-") if t.ratio else "-"
+        rows.append((t.bench, t.metric, f"{t.op} {t.value}", measured, ratio, verdict))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(6)]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
              for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
