@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from kiosk.auth.cli import users_cli
 from kiosk.config import make_private
 from kiosk.default_ratings import ratings_default
+from kiosk.departments.cli import departments_cli, services_cli
 from kiosk.devices.cli import devices_cli
 from kiosk.exports import SafeCsvWriter
 from kiosk.extensions import db
@@ -42,6 +43,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(devices_cli)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(departments_cli)
+    app.cli.add_command(services_cli)
     app.cli.add_command(integrity_cli)
     app.cli.add_command(report_cli)
 

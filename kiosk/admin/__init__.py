@@ -7,6 +7,7 @@ from kiosk.admin import (  # noqa: E402,F401
     access,
     audit_log,
     dashboard,
+    departments,
     devices,
     evidence,
     filters,

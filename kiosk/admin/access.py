@@ -20,6 +20,7 @@ NAV = [
     ("admin.dashboard", _l("概览"), ("admin", "manager", "handler", "auditor")),
     ("admin.windows", _l("窗口"), VIEW),
     ("admin.staff_list", _l("工作人员"), VIEW),
+    ("admin.departments", _l("部门"), VIEW),
     ("admin.services", _l("事项"), VIEW),
     ("admin.devices", _l("评价器"), VIEW),
     ("admin.ratings", _l("实名评价"), VIEW),

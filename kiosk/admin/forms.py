@@ -16,6 +16,8 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, Regexp
 
 from kiosk.auth.passwords import password_problem
+from kiosk.departments import credit_code
+from kiosk.departments.imports import CREDIT_CODE_PROBLEMS
 from kiosk.models.staffing import PAUSE_REASONS
 from kiosk.models.user import ROLES
 from kiosk.staffing.pins import pin_problem
@@ -50,6 +52,16 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
+class DepartmentField(SelectField):
+    """A department by id, 0 for none (also for a record that has none: NULL)."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, coerce=int, default=0, **kwargs)
+
+    def process_data(self, value):
+        super().process_data(value or 0)
+
+
 class WindowForm(FlaskForm):
     code = StringField(_l("窗口编号"), filters=[_upper], description=_l("字母和数字，如 A03"),
                        validators=[DataRequired(REQUIRED), Regexp(r"^[A-Z0-9-]{1,16}$",
@@ -63,6 +75,8 @@ class WindowForm(FlaskForm):
                        choices=[(5, _l("五级（非常满意…非常不满意）")), (3, _l("三级（满意、基本满意、不满意）"))],
                        validators=[DataRequired(_l("请选择评价档位。"))])
     staff_id = SelectField(_l("当前工作人员"), coerce=int, default=0)
+    department_id = DepartmentField(_l("所属部门"),
+                                description=_l("办理事项未指定实施主体时，评价计入本部门"))
 
 
 class StaffForm(FlaskForm):
@@ -93,6 +107,30 @@ class ServiceForm(FlaskForm):
         Regexp(r"^[0-9A-Z]{1,24}$", message=_l("事项编码只能包含数字和大写字母，最长 24 位。"))])
     name = StringField(_l("事项名称"), filters=[_strip],
                        validators=[DataRequired(REQUIRED), Length(max=200, message=_l("最长 200 个字。"))])
+    department_id = DepartmentField(_l("实施主体"),
+                                description=_l("该事项的评价计入其实施主体"))
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(_l("部门名称"), filters=[_strip], validators=[
+        DataRequired(REQUIRED), Length(max=100, message=_l("最长 100 个字。"))])
+    credit_code = StringField(_l("统一社会信用代码"), filters=[_upper], description=_l("18 位"),
+                              validators=[DataRequired(REQUIRED)])
+    region_code = StringField(_l("行政区划代码"), filters=[_text],
+                              description=_l("6–12 位数字，留空则取信用代码中的区划"),
+                              validators=[Optional(), Regexp(r"^\d{6,12}$",
+                                                             message=_l("应为 6–12 位数字。"))])
+    active = BooleanField(_l("启用"), default=True)
+
+    def validate_credit_code(self, field):
+        try:
+            credit_code.validate(field.data or "")
+        except credit_code.CreditCodeError as exc:
+            raise ValidationError(CREDIT_CODE_PROBLEMS[exc.reason]) from exc
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV 或 XLSX 文件"), validators=[DataRequired(_l("请选择文件。"))])
 
 
 class TokenForm(FlaskForm):
@@ -149,12 +187,12 @@ class UserForm(_PasswordPair):
     display_name = StringField(_l("显示名称"), filters=[_strip], validators=[Length(max=64)])
     role = SelectField(_l("角色"), choices=[(r, ROLE_LABELS[r]) for r in ROLES],
                        validators=[DataRequired(REQUIRED)])
-    department_id = SelectField(_l("所属部门"), coerce=int, default=0,
+    department_id = DepartmentField(_l("所属部门"),
                                 description=_l("差评处理人只能看到本部门的差评和统计。"))
 
 
 class UserDepartmentForm(FlaskForm):
-    department_id = SelectField(_l("所属部门"), coerce=int, default=0)
+    department_id = DepartmentField(_l("所属部门"))
 
 
 class PasswordResetForm(_PasswordPair):

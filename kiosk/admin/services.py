@@ -3,9 +3,11 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from kiosk.admin import bp, snapshots
 from kiosk.admin.access import MANAGE, VIEW
+from kiosk.admin.departments import department_choices
 from kiosk.admin.forms import ServiceForm
 from kiosk.auth.decorators import role_required
 from kiosk.db_setup import write_transaction
@@ -17,7 +19,8 @@ from kiosk.models.audit import audit
 @bp.get("/services")
 @role_required(*VIEW)
 def services():
-    rows = db.session.scalars(sa.select(ServiceItem).order_by(ServiceItem.code)).all()
+    rows = db.session.scalars(sa.select(ServiceItem).order_by(ServiceItem.code)
+                              .options(joinedload(ServiceItem.department))).all()
     return render_template("admin/services.html", services=rows)
 
 
@@ -31,6 +34,7 @@ def _save(service_id: int | None, form: ServiceForm):
             form.code.errors.append(_("事项编码 %(code)s 已存在。", code=form.code.data))
             return None
         item.code, item.name = form.code.data, form.name.data
+        item.department_id = form.department_id.data or None
         if not service_id:
             db.session.add(item)
         audit(current_user.username, "update" if service_id else "create", "service_item",
@@ -48,6 +52,7 @@ def _render(form, title):
 @role_required(*MANAGE)
 def service_new():
     form = ServiceForm()
+    form.department_id.choices = department_choices()
     if form.validate_on_submit() and _save(None, form):
         flash(_("事项已添加。"), "success")
         return redirect(url_for("admin.services"))
@@ -61,6 +66,9 @@ def service_edit(service_id: int):
     if item is None:
         abort(404, _("事项不存在。"))
     form = ServiceForm(obj=item)
+    form.department_id.choices = department_choices()
+    if not form.is_submitted():
+        form.department_id.data = item.department_id or 0
     if form.validate_on_submit() and _save(service_id, form):
         flash(_("事项已保存。"), "success")
         return redirect(url_for("admin.services"))

@@ -6,7 +6,7 @@ def window(w: Window) -> dict:
     return {
         "code": w.code, "name": w.name, "name_en": w.name_en, "scale": w.scale,
         "services": sorted(s.code for s in w.services),
-        "staff_no": w.staff.staff_no if w.staff else None,
+        "staff_no": w.staff.staff_no if w.staff else None, "department_id": w.department_id,
     }
 
 
@@ -16,7 +16,7 @@ def staff(s: Staff) -> dict:
 
 
 def service(s: ServiceItem) -> dict:
-    return {"code": s.code, "name": s.name}
+    return {"code": s.code, "name": s.name, "department_id": s.department_id}
 
 
 def hall(h: Hall) -> dict:
@@ -40,3 +40,8 @@ def changed(before: dict | None, after: dict | None) -> list[tuple[str, object, 
     before, after = before or {}, after or {}
     keys = list(dict.fromkeys([*before, *after]))
     return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+def department(d) -> dict:
+    return {"credit_code": d.credit_code, "name": d.name, "region_code": d.region_code,
+            "active": d.active}

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from kiosk.admin import bp, snapshots
 from kiosk.admin.access import ADMIN_ONLY
+from kiosk.admin.departments import department_choices
 from kiosk.admin.forms import (
     ROLE_LABELS,
     ActionForm,
@@ -20,7 +21,7 @@ from kiosk.auth.decorators import role_required
 from kiosk.auth.passwords import hash_password
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
-from kiosk.models import Department, User
+from kiosk.models import User
 from kiosk.models.audit import audit
 
 
@@ -29,21 +30,15 @@ from kiosk.models.audit import audit
 def users():
     rows = db.session.scalars(sa.select(User).order_by(User.username)).all()
     return render_template("admin/users.html", users=rows, role_labels=ROLE_LABELS,
-                           action_form=ActionForm(), department_choices=_department_choices())
+                           action_form=ActionForm(), department_choices=department_choices())
 
-
-def _department_choices() -> list[tuple[int, str]]:
-    """For a user's department: every active department, and 0 for none."""
-    rows = db.session.execute(sa.select(Department.id, Department.name)
-                              .where(Department.active).order_by(Department.name)).all()
-    return [(0, _("（不属于部门）")), *[(dept_id, name) for dept_id, name in rows]]
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required(*ADMIN_ONLY)
 def user_new():
     form = UserForm()
-    form.department_id.choices = _department_choices()
+    form.department_id.choices = department_choices()
     if form.validate_on_submit():
         password_hash = hash_password(form.password.data)
         with write_transaction(db.session()):
@@ -98,7 +93,7 @@ def user_toggle_active(user_id: int):
 @role_required(*ADMIN_ONLY)
 def user_department(user_id: int):
     form = UserDepartmentForm()
-    form.department_id.choices = _department_choices()
+    form.department_id.choices = department_choices()
     if not form.validate_on_submit():
         flash(_("请选择有效的部门。"), "error")
         return redirect(url_for("admin.users"))

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from kiosk.admin import bp, snapshots
 from kiosk.admin.access import MANAGE, VIEW
+from kiosk.admin.departments import department_choices
 from kiosk.admin.forms import PAUSE_LABELS, ActionForm, AssignClerkForm, PauseForm, WindowForm
 from kiosk.auth.decorators import role_required
 from kiosk.db_setup import write_transaction
@@ -28,6 +29,7 @@ def _fill_choices(form: WindowForm) -> None:
         (s.id, f"{s.staff_no} {s.name}")
         for s in db.session.scalars(sa.select(Staff).where(Staff.active).order_by(Staff.staff_no))
     ]
+    form.department_id.choices = department_choices()
 
 
 def _window_or_404(window_id: int) -> Window:
@@ -55,6 +57,7 @@ def _apply(window: Window, form: WindowForm) -> None:
         raise ValueError
     window.code, window.name, window.name_en = form.code.data, form.name.data, form.name_en.data
     window.scale = form.scale.data
+    window.department_id = form.department_id.data or None
     window.services = db.session.scalars(
         sa.select(ServiceItem).where(ServiceItem.id.in_(form.services.data or []))
     ).all()
@@ -107,6 +110,7 @@ def window_edit(window_id: int):
     if not form.is_submitted():
         form.services.data = [s.id for s in window.services]
         form.staff_id.data = window.staff_id or 0
+        form.department_id.data = window.department_id or 0
     if form.validate_on_submit() and _save(window_id, form):
         flash(_("窗口已保存。"), "success")
         return redirect(url_for("admin.windows"))
