@@ -73,3 +73,41 @@ def hall_overview(now: datetime) -> list[HallRow]:
         row.today, row.today_good, row.counted, row.good = t, tg, c, g
         row.bad_open, row.bad_overdue = bo, bd
     return list(halls.values())
+
+
+@dataclass
+class DepartmentRow:
+    """One department of one hall, from the dept_code/dept_name its ratings carry."""
+
+    hall: str
+    code: str
+    name: str
+    counted: int
+    good: int
+    bad_open: int
+    bad_overdue: int
+
+    @property
+    def satisfaction(self) -> indicators.Ratio:
+        return indicators.satisfaction(HallRow._figures(self.counted, self.good))
+
+
+def department_overview(now: datetime) -> list[DepartmentRow]:
+    """Per hall and responsible department (统一社会信用代码 in each rating's record): the
+    same 满意率 and open/overdue 差评 definitions as the hall's own pages."""
+    r = HubRating
+    code = r.record["dept_code"].as_string()
+    name = r.record["dept_name"].as_string()
+    counted = sa.not_(r.excluded)
+    is_bad = r.level.in_(indicators.BAD_LEVELS)
+    rows = db.session.execute(
+        sa.select(
+            r.origin_hall, code, sa.func.max(name),
+            sa.func.count().filter(counted),
+            sa.func.count().filter(counted, r.level.in_(indicators.GOOD_LEVELS)),
+            sa.func.count().filter(counted, is_bad, indicators.open_condition(r.case_status)),
+            sa.func.count().filter(counted, is_bad, indicators.overdue_condition(
+                r.case_status, r.case_due_at, now)),
+        ).group_by(r.origin_hall, code).order_by(r.origin_hall, code)
+    ).all()
+    return [DepartmentRow(hall, c or "", n or "", *counts) for hall, c, n, *counts in rows]

@@ -7,7 +7,7 @@ from kiosk.auth.decorators import role_required
 from kiosk.extensions import db
 from kiosk.hub import bp, chain_check, chain_status
 from kiosk.hub.auth import Refused, authenticate
-from kiosk.hub.dashboard import hall_overview
+from kiosk.hub.dashboard import department_overview, hall_overview
 from kiosk.hub.ingest import ingest_batch
 from kiosk.hub.published import published_config
 from kiosk.integrity.chain import is_hash
@@ -108,6 +108,7 @@ def config():
 def dashboard():
     now = utcnow()
     return render_template("hub/dashboard.html", halls=hall_overview(now), now=now,
+                           departments=department_overview(now),
                            **chain_status.dashboard_context())
 
 
