@@ -33,6 +33,8 @@ TARGETS = [
     Target("bus", "bus_efficiency_pct", ">=", 90),
     Target("bus", "stored", "==", "pressed"),
     Target("footprint", "total_pss_mb", "<=", 150, ratio="ratio_floor"),
+    Target("invite_latency", "evaluator_p99_ms", "<=", 300),
+    Target("invite_latency", "touch_p99_ms", "<=", 300),
     Target("sync", "drain_1m_s", "<=", 60),
     Target("sync", "hub_ingest_per_s", ">=", 20000),
     Target("stats", "stats_p95_ms", "<=", 300),

@@ -211,14 +211,16 @@ class BusWorker:
 
     def _send_state(self, driver, address: int, wanted: DeviceState,
                     applied: DeviceState | None) -> None:
-        for line, text in enumerate(wanted.lines):
-            if applied is None or applied.lines[line] != text:
-                driver.set_text(address, line, text)
         binding = self.by_address[address]
         if wanted.state == evp.STATE_INVITE and binding.window_id is not None:
             # Noted before sending: a press can only follow the device receiving it.
             self.offers.invite_sent(binding.window_id, wanted.invitation_id, _utcnow())
+        # The state first: the keys light up (and the voice prompt plays) two SET_TEXT
+        # exchanges (~0.1 s at 9600 baud) sooner; the clerk's name follows.
         driver.set_state(address, wanted.state, wanted.timeout_s)
+        for line, text in enumerate(wanted.lines):
+            if applied is None or applied.lines[line] != text:
+                driver.set_text(address, line, text)
 
     def _port_down(self, error: str) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ from flask import Flask
 from kiosk.devices.bus_worker import BusWorker
 from kiosk.devices.config import BusConfig, load_buses
 from kiosk.devices.health import HealthWriter
-from kiosk.devices.window_states import WindowStates
+from kiosk.devices.window_states import POLL_INTERVAL_S, WindowStates
 from kiosk.extensions import db
 
 log = logging.getLogger("kiosk.devices")
@@ -22,7 +22,7 @@ RELOAD_INTERVAL_S = 2.0  # how soon a device added in the admin or the CLI is dr
 
 
 class Listener:
-    def __init__(self, app: Flask, buses: list[BusConfig], *, state_interval_s: float = 0.2,
+    def __init__(self, app: Flask, buses: list[BusConfig], *, state_interval_s: float = POLL_INTERVAL_S,
                  health_interval_s: float = 1.0, reload_interval_s: float = RELOAD_INTERVAL_S,
                  driver_options: dict | None = None) -> None:
         self.app = app

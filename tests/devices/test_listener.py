@@ -21,7 +21,7 @@ def test_invite_press_rates_the_case_and_acks(start_hall):
     hall = start_hall()
     inv_id = hall.invite(1, "2026-EVP-0001")
     assert hall.wait_state(1, evp.STATE_INVITE)
-    assert hall.sim.status()[1]["text"][0] == "张三 工号YN0101"
+    assert wait_for(lambda: hall.sim.status()[1]["text"][0] == "张三 工号YN0101")
     assert hall.sim.press(1, 2)
 
     assert wait_for(lambda: hall.ratings(case_no="2026-EVP-0001"))
@@ -93,7 +93,7 @@ def test_paused_window_shows_paused(start_hall):
         window.paused, window.pause_reason = True, "午休"
         db.session.commit()
     assert hall.wait_state(1, evp.STATE_PAUSED)
-    assert hall.sim.status()[1]["text"][1] == "暂停服务 午休"
+    assert wait_for(lambda: hall.sim.status()[1]["text"][1] == "暂停服务 午休")
 
 
 def test_uninvited_press_refused_by_the_hall_is_logged_and_acked(start_hall):
