@@ -2,9 +2,12 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.integrity.chain import (
     GENESIS,
+    NOT_CONTENT,
     BadLink,
     canonical,
     check_run,
@@ -84,3 +87,17 @@ def test_a_rewritten_link_no_longer_joins_the_one_before():
 def test_malformed_links_are_refused(chain):
     with pytest.raises(BadLink):
         link_of({"chain": chain})
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(), _json_values, max_size=8))
+def test_canonical_form_is_the_documented_stdlib_json(record):
+    expected = json.dumps({k: v for k, v in record.items() if k not in NOT_CONTENT},
+                          sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    assert canonical(record) == expected
