@@ -79,7 +79,9 @@ def content_matches(record: dict, link: Link) -> bool:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # gap | hash_mismatch | broken_link | bad_link | head_mismatch
+    # gap | hash_mismatch | broken_link | bad_link | head_mismatch; and on the hall, the
+    # rating table against the records: rating_missing | rating_differs | rating_unqueued
+    kind: str
     seq: int | None
     detail: str
 

@@ -14,7 +14,7 @@ integrity_cli = AppGroup("integrity", help="The hall's tamper-evident record cha
 @integrity_cli.command("verify")
 def verify_command() -> None:
     """Re-hashes every record queued upstream, in order; exit status 1 if the chain is broken."""
-    verdict = local.verify(db.engine)
+    verdict = local.verify(db.engine, with_ratings=current_app.config.get("ROLE") != "hub")
     head = verdict.head
     click.echo(f"checked {verdict.checked} records; newest seq "
                f"{head.seq if head else '-'}")
@@ -37,7 +37,7 @@ def declare_restore_command(note: str, actor: str) -> None:
     head = db.session.get(ChainHead, 1)
     if head is None:
         raise click.ClickException("this hall has no chain yet: nothing to declare")
-    verdict = local.verify(db.engine)
+    verdict = local.verify(db.engine, with_ratings=False)
     if not verdict.intact:
         raise click.ClickException("the restored chain is itself broken; run "
                                    "`flask integrity verify` and restore an intact backup")

@@ -50,3 +50,15 @@ def test_deleted_records_fail_verify(app):
     _tamper(app, "DELETE FROM outbox WHERE seq = 4")  # the newest: only the head knows
     out = _verify(app)
     assert "head_mismatch" in out.output
+
+
+def test_the_rating_table_is_compared_with_the_records(app):
+    """Local statistics read the rating table: a level changed only there shows in verify."""
+    first, second, third = make_ratings(app, 3)
+    _tamper(app, "UPDATE rating SET level = 1 WHERE id = :r", r=second.replace("-", ""))
+    _tamper(app, "DELETE FROM rating WHERE id = :r", r=third.replace("-", ""))
+    out = _verify(app)
+    assert out.exit_code == 1
+    assert f"rating_differs at seq 2: rating {second}: level changed" in out.output
+    assert f"rating_missing at seq 3: rating {third} is gone" in out.output
+    assert first not in out.output
