@@ -55,6 +55,7 @@ def screen(entries) -> Screened:
     """entries: (origin hall, record id, record) for each record of the batch."""
     out = Screened(defaultdict(list), defaultdict(list), set())
     for hall, rid, record in entries:
+        rid = None if rid is None else rid[:36]  # as stored; the sender chose its length
         try:
             link = link_of(record)
         except BadLink as exc:
@@ -156,22 +157,34 @@ def _walk(conn, hall: str, seq: int, digest: str | None) -> tuple[int, str | Non
             return seq, digest
 
 
+# COPY's text format: what the sender wrote is escaped, a missing id is NULL.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
+
+
+def _copy_text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
+
+
 def _store_links(conn, hall: str, new: dict, now: datetime) -> None:
     """New links only (the head row is held, and every seq was looked up): on PostgreSQL
-    by COPY, which costs a fraction of an INSERT per row."""
-    rows = [(hall, 0, s, lk.prev, lk.hash, rid, now) for s, (lk, rid) in new.items()]
-    if not rows:
+    one COPY of ready-made text, a fraction of the cost of an INSERT per row."""
+    if not new:
         return
     if conn.dialect.name == "postgresql":
+        tail = f"\t{now.isoformat()}\n"
+        text = "".join(
+            f"{hall}\t0\t{s}\t{_copy_text(lk.prev)}\t{_copy_text(lk.hash)}\t"
+            f"{_NULL if rid is None else _copy_text(rid)}{tail}" for s, (lk, rid) in new.items())
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(
                 "COPY hub_chain_link (hall_code, retired_by, seq, prev, hash, record_id, "
                 "received_at) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(text)
         return
-    columns = ("hall_code", "retired_by", "seq", "prev", "hash", "record_id", "received_at")
-    conn.execute(links.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+    conn.execute(links.insert(), [
+        {"hall_code": hall, "retired_by": 0, "seq": s, "prev": lk.prev, "hash": lk.hash,
+         "record_id": rid, "received_at": now} for s, (lk, rid) in new.items()])
 
 
 def _judge_gaps(conn, hall: str, seq: int, digest, low: int):

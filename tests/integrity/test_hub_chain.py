@@ -260,3 +260,21 @@ def test_the_dashboard_and_metrics_show_incidents(hall, hub_app):
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'kiosk_integrity_incidents{hall="530102-WH",kind="gap"} 1.0' in metrics
     assert 'kiosk_chain_verified_seq{hall="530102-WH"} 3.0' in metrics
+
+
+def test_hostile_chain_fields_are_incidents_not_errors(hall, hub_app):
+    make_ratings(hall, 1)
+    (row,) = outbox(hall)
+    odd = {**row.payload, "id": "x\ty\n\\" * 20,
+           "chain": {"seq": 2, "prev": "\\\t\n" * 21 + "\\", "hash": "\n" * 64}}
+    malformed = {**row.payload, "id": str(uuid7()), "chain": {"seq": "1", "prev": 5}}
+    with hall.app_context():
+        client = HubClient(settings.load(hall))
+        answer = client.send_batch(encode_batch(
+            batch_id="h", hall_id=HALL_CODE, sent_at="", backlog={},
+            item_texts=[json.dumps(i) for i in (row.payload, odd, malformed)]))
+        client.close()
+    assert answer["stored"] == [row.record_id]
+    assert {(r["reason"]) for r in answer["rejected"]} >= {"chain_mismatch"}
+    assert {kind for _, kind, _, _ in incidents(hub_app)} == {"hash_mismatch", "bad_link",
+                                                               "broken_link"}
