@@ -80,7 +80,7 @@ def test_a_rewritten_link_no_longer_joins_the_one_before():
 
 
 @pytest.mark.parametrize("chain", [
-    "x", {"seq": 0, "prev": GENESIS, "hash": GENESIS}, {"seq": 1, "prev": "G" * 64,
+    "x", {"seq": 0, "prev": GENESIS, "hash": GENESIS}, {"seq": 1, "prev": "0" * 63,
                                                          "hash": GENESIS},
     {"seq": True, "prev": GENESIS, "hash": GENESIS},
 ])
