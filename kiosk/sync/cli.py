@@ -1,4 +1,5 @@
 """flask sync …: run the daemon, see its state, configure the upstream."""
+import logging
 import threading
 from pathlib import Path
 
@@ -9,10 +10,9 @@ from kiosk.extensions import db
 from kiosk.models.base import utcnow
 from kiosk.sync import bp, profiles, settings, store, upstreams
 from kiosk.sync import delivery_store as ds
-from kiosk.sync.daemon import build_workers, drain_any, run_all
+from kiosk.sync.daemon import build_workers, run_all
 from kiosk.sync.lock import AlreadyRunning, InstanceLock
-from kiosk.sync.profile_worker import ProfileRunResult
-from kiosk.sync.worker import stop_on_signals
+from kiosk.sync.worker import drain, stop_on_signals
 from kiosk.timeutil import iso_utc, to_local
 
 
@@ -24,9 +24,7 @@ def _workers() -> list:
 
 
 def _report(name: str, r) -> str:
-    if isinstance(r, ProfileRunResult):
-        return f"sync [{name}]: {r.accepted} accepted, {r.failed} failed, {r.held} held"
-    return f"sync [{name}]: {r.stored} stored, {r.duplicate} duplicate, {r.rejected} rejected"
+    return f"sync [{name}]: {r.summary()}"
 
 
 @bp.cli.command("run")
@@ -42,7 +40,7 @@ def run(once: bool) -> None:
             if once:
                 errors = []
                 for upstream, worker in workers:
-                    r = drain_any(worker)
+                    r = drain(worker)
                     click.echo(_report(upstream.name, r))
                     if r.error:
                         errors.append(r.error)
@@ -54,7 +52,8 @@ def run(once: bool) -> None:
             for upstream, _ in workers:
                 click.echo(f"sync: sending to {upstream.name} ({upstream.profile}) "
                            f"at {upstream.url}")
-            run_all(workers, stop, log=lambda m: click.echo(m, err=True))
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+            run_all(workers, stop)
             click.echo("sync: stopped")
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from exc
@@ -132,15 +131,32 @@ def held(upstream: str | None, release: bool) -> None:
 
 
 @bp.cli.command("dead")
-@click.option("--requeue", is_flag=True, help="Send all parked rows again.")
-def dead(requeue: bool) -> None:
-    """Rows the hub rejected (dead letters), with the hub's reason."""
-    if requeue:
-        click.echo(f"{store.requeue_dead(db.engine)} rows queued again")
+@click.option("--release", "--requeue", "release", is_flag=True,
+              help="Send the listed dead letters again (after fixing their cause).")
+@click.option("--upstream", help="Only this upstream.")
+@click.argument("ids", nargs=-1, type=int)
+def dead(release: bool, upstream: str | None, ids: tuple[int, ...]) -> None:
+    """Dead letters: records the hub rejected, and records a province refused max_refusals
+    times; with --release, sent again (IDS: only these; as listed in the first column)."""
+    hub_names = {e["name"] for e in upstreams.entries(current_app)
+                 if e.get("profile") == profiles.HUB}
+    for_hub = upstream is None or upstream in hub_names
+    if ids and upstream is None:
+        raise click.ClickException("IDS need --upstream (each upstream numbers its own rows)")
+    if release:
+        n = store.requeue_dead(db.engine, list(ids) or None) if for_hub else 0
+        if upstream is None or not for_hub:
+            n += ds.release_dead(db.engine, utcnow(), upstream, list(ids) or None)
+        click.echo(f"{n} rows queued again")
         return
-    for row in store.dead_letters(db.engine):
-        click.echo(f"{row.id}\t{row.kind}\t{row.record_id}\t{iso_utc(row.created_at)}\t"
-                   f"{row.last_error}")
+    if for_hub:
+        for row in store.dead_letters(db.engine):
+            click.echo(f"{row.id}\thub\t{row.kind}\t{row.record_id}\t"
+                       f"{iso_utc(row.created_at)}\t{row.last_error}")
+    if upstream is None or not for_hub:
+        for row in ds.dead_records(db.engine, upstream):
+            click.echo(f"{row.id}\t{row.upstream}\t{row.kind}\t{row.record_id}\t"
+                       f"{iso_utc(row.updated_at)}\t{row.refusals} refusals: {row.last_error}")
 
 
 @bp.cli.command("configure")

@@ -7,7 +7,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kiosk.models import Invitation, Rating
+from kiosk.models import Invitation, OutboxEntry, Rating
 from kiosk.timeutil import iso_utc
 
 
@@ -33,3 +33,16 @@ def records_with_facts(engine: Engine, texts: dict[str, str]) -> dict[str, dict]
     for rid, at in service_times(engine, missing).items():
         records[rid]["service_at"] = at
     return records
+
+
+def rating_records(engine: Engine, rating_ids: list[str]) -> dict[str, dict]:
+    """rating id → its record as queued (with the facts above), for events that need the
+    rating's own facts (case number, region, …) when they go to a province."""
+    if not rating_ids:
+        return {}
+    outbox = OutboxEntry.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(outbox.c.record_id, sa.cast(outbox.c.payload, sa.Text))
+                            .where(outbox.c.kind == "rating",
+                                   outbox.c.record_id.in_(rating_ids))).all()
+    return records_with_facts(engine, dict(rows))

@@ -36,6 +36,7 @@ class UpstreamSettings:
     batch_size: int = 50  # records taken per run (profile upstreams send one per request)
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    max_refusals: int = 10  # refusals of one record before it goes dead (`sync dead`)
     extra: dict = field(default_factory=dict)
 
 
@@ -79,13 +80,18 @@ def load_one(app: Flask, entry: dict) -> UpstreamSettings:
     base = UpstreamSettings(name=name, profile=profile,
                             batch_size=int(entry.get("batch_size", 50)),
                             connect_timeout=float(entry.get("connect_timeout", 5.0)),
-                            read_timeout=float(entry.get("read_timeout", 15.0)))
+                            read_timeout=float(entry.get("read_timeout", 15.0)),
+                            max_refusals=max(1, int(entry.get("max_refusals", 10))))
     if profile == profiles.HUB:
         hub = _hub(app, entry)
         return replace(base, url=hub.url, hub=hub)
     if not entry.get("url"):
         raise NotConfigured(f"upstream {name}: url is not set")
-    return replace(base, url=entry["url"], credentials=_credentials(app, entry))
+    credentials = _credentials(app, entry)
+    missing = [o for o in profiles.get(profile).required_options if not credentials.options.get(o)]
+    if missing:
+        raise NotConfigured(f"upstream {name}: options {missing} are required by {profile}")
+    return replace(base, url=entry["url"], credentials=credentials)
 
 
 def load_all(app: Flask) -> list[UpstreamSettings]:

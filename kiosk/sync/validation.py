@@ -15,6 +15,9 @@ FIELD_NAMES = {
 def problems(record: dict, profile: Profile) -> list[str]:
     """Every reason this record cannot go to this upstream (empty: it may be sent)."""
     found = []
+    if record.get("kind") == "case_event":
+        # Sent only after the province accepted its rating, whose facts it repeats.
+        return [] if record.get("code") else ["case event without a rectification code"]
     if record.get("kind") != "rating":
         return [f"kind {record.get('kind')!r} is not sent to {profile.name}"]
     for field in profile.required:

@@ -1,15 +1,19 @@
-"""The outbox worker: run_once(now) sends one batch; run_forever() loops with backoff.
+"""The hub's outbox worker, and the loop every sync worker runs in.
+
+A worker (this one for our hub, kiosk/sync/profile_worker.py for a province) has a `name`,
+run_once(now) -> SyncResult and close(). drain() runs one until nothing is due;
+run_forever() loops with the one backoff (kiosk/sync/backoff.py) and logs to "kiosk.sync".
 
 Claim (short write) → send (no transaction open) → settle (short write). Only what the hub
 confirmed is marked sent; a crash anywhere in between leaves rows that are sent again and
 that the hub recognises as duplicates.
 """
+import logging
 import random
 import signal
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -17,8 +21,10 @@ from sqlalchemy.engine import Engine
 from kiosk.models.base import utcnow
 from kiosk.sync import store
 from kiosk.sync.apply_config import apply_config
+from kiosk.sync.backoff import backoff
 from kiosk.sync.client import HubClient, HubError
 from kiosk.sync.contact import add_contacts
+from kiosk.sync.result import SyncResult
 from kiosk.sync.settings import SyncSettings
 from kiosk.sync.wire import encode_batch
 from kiosk.timeutil import iso_utc
@@ -28,20 +34,12 @@ IDLE_POLL = 2.0
 BACKLOG_REFRESH = timedelta(seconds=10)  # counting a big backlog per batch would cost more
 
 
-@dataclass
-class RunResult:
-    claimed: int = 0
-    stored: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    error: str | None = None
-    more: bool = False  # a full batch went out: there is probably more to send
+log = logging.getLogger("kiosk.sync")
 
 
 def backoff_delay(failures: int, rng: random.Random, cap: float = BACKOFF_CAP) -> float:
-    """Doubling with jitter, capped: halls that lost the hub together do not return together."""
-    ceiling = min(cap, 2.0 ** max(failures, 1))
-    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+    """The loop's wait after `failures` failed runs in a row: 2 s doubling, jittered, capped."""
+    return backoff(failures, first=2.0, cap=cap, rng=rng)
 
 
 def outcome_rows(claimed: list[store.Claimed], answer: dict):
@@ -60,7 +58,9 @@ def outcome_rows(claimed: list[store.Claimed], answer: dict):
 
 
 class Worker:
-    def __init__(self, engine: Engine, settings: SyncSettings, client: HubClient | None = None):
+    def __init__(self, engine: Engine, settings: SyncSettings, client: HubClient | None = None,
+                 name: str = "hub"):
+        self.name = name
         self.engine = engine
         self.settings = settings
         self.client = client or HubClient(settings)
@@ -91,12 +91,12 @@ class Worker:
                                    "dead": b.dead})
         return self._backlog[1]
 
-    def run_once(self, now: datetime) -> RunResult:
+    def run_once(self, now: datetime) -> SyncResult:
         self._maybe_fetch_config(now)
         claimed = store.claim(self.engine, now, self.settings.batch_size)
         if not claimed:
             self.report_chain(now)
-            return RunResult()
+            return SyncResult()
         texts = [c.payload_text for c in claimed]
         if self.settings.send_contact:
             texts = add_contacts(self.engine, claimed, self.settings.key)
@@ -110,16 +110,16 @@ class Worker:
             store.settle(self.engine, now, confirmed=[], rejected={},
                          unanswered=[c.row_id for c in claimed], error=error)
             store.note_failure(self.engine, now, error)
-            return RunResult(claimed=len(claimed), error=error)
+            return SyncResult(taken=len(claimed), failed=len(claimed), error=error)
         confirmed, rejected, unanswered = outcome_rows(claimed, answer)
         store.settle(self.engine, now, confirmed=confirmed, rejected=rejected,
                      unanswered=unanswered, error="not answered by hub")
         store.note_success(self.engine, now, len(confirmed))
         self._chain_unreported = self._chain_unreported or bool(confirmed)
-        return RunResult(claimed=len(claimed), stored=len(answer["stored"]),
-                         duplicate=len(answer["duplicate"]), rejected=len(rejected),
-                         more=len(claimed) == self.settings.batch_size)
-
+        return SyncResult(taken=len(claimed), accepted=len(answer["stored"]),
+                          duplicate=len(answer["duplicate"]), refused=len(rejected),
+                          dead=len(rejected), failed=len(unanswered),
+                          more=len(claimed) == self.settings.batch_size)
 
     def report_chain(self, now: datetime) -> None:
         """Once the outbox is drained, an empty batch tells the hub where the chain stands
@@ -139,25 +139,23 @@ class Worker:
         self._chain_unreported = False
 
 
-def drain(worker: Worker, clock: Callable[[], datetime] = utcnow,
-          parallel: int = 1) -> RunResult:
-    """Sends until the outbox is empty or the hub fails (`flask sync run --once`).
+def drain(worker, clock: Callable[[], datetime] = utcnow, parallel: int = 1,
+          max_runs: int = 100_000) -> SyncResult:
+    """Runs a worker until nothing more is due or its upstream fails (`sync run --once`).
 
-    With parallel > 1, that many batches are in flight at once (each its own claim), so the
-    hub parses one while its database stores another; the hub does not need them in order."""
-    total = RunResult()
+    With parallel > 1, that many runs are in flight at once (the hub worker: each its own
+    claim, so the hub parses one batch while its database stores another)."""
+    total = SyncResult()
     lock = threading.Lock()
+    runs = [0]
 
     def loop() -> None:
         while True:
             r = worker.run_once(clock())
             with lock:
-                total.claimed += r.claimed
-                total.stored += r.stored
-                total.duplicate += r.duplicate
-                total.rejected += r.rejected
-                total.error = total.error or r.error
-                if total.error or not r.more:
+                total.add(r)
+                runs[0] += 1
+                if total.error or not r.more or runs[0] >= max_runs:
                     return
 
     threads = [threading.Thread(target=loop) for _ in range(max(parallel, 1) - 1)]
@@ -166,25 +164,31 @@ def drain(worker: Worker, clock: Callable[[], datetime] = utcnow,
     loop()
     for t in threads:
         t.join()
-    if not total.error:
-        worker.report_chain(clock())
+    report_chain = getattr(worker, "report_chain", None)  # the hub worker's chain report
+    if report_chain is not None and not total.error:
+        report_chain(clock())
     return total
 
 
-def run_forever(worker: Worker, stop: threading.Event, clock: Callable[[], datetime] = utcnow,
-                rng: random.Random | None = None, log=print) -> None:
+def run_forever(worker, stop: threading.Event, clock: Callable[[], datetime] = utcnow,
+                rng: random.Random | None = None) -> None:
     """Loops until `stop` is set (by SIGTERM/SIGINT: the handlers only set the flag)."""
     rng = rng or random.Random()
     failures = 0
+    name = getattr(worker, "name", "hub")
     while not stop.is_set():
         result = worker.run_once(clock())
         if result.error:
             failures += 1
             delay = backoff_delay(failures, rng)
-            log(f"sync: {result.error}; retry in {delay:.1f} s")
+            log.warning("sync [%s]: %s; retry in %.1f s", name, result.error, delay)
         else:
+            if failures:
+                log.info("sync [%s]: upstream reachable again", name)
             failures = 0
             delay = 0.0 if result.more else IDLE_POLL
+            if result.dead or result.held:
+                log.warning("sync [%s]: %s", name, result.summary())
         if delay:
             stop.wait(delay)
 

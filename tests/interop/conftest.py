@@ -13,6 +13,7 @@ from kiosk.ratings.service import record_rating
 from kiosk.sync.profile_worker import ProfileWorker
 from kiosk.sync.upstreams import load_one
 from tests.hubkit import hall_key, hub_app, hub_url, pg_url  # noqa: F401  (hub fixtures)
+from tests.interop.receivers.anhui import AnhuiReceiver
 from tests.interop.receivers.fujian import FujianReceiver
 from tests.interop.receivers.national import NationalReceiver
 from tests.interop.receivers.zhejiang import ZhejiangReceiver
@@ -20,6 +21,8 @@ from tests.interop.receivers.zhejiang import ZhejiangReceiver
 NATIONAL_KEY = "national-test-key-0123456789"
 ZHEJIANG_SECRET = "zj-app-secret-abcdef"
 FUJIAN_SM4_HEX = "0123456789abcdeffedcba9876543210"
+ANHUI_SECRET = "ah-app-secret-123456"
+ANHUI_SOURCE = "HALL530102"
 SERVICE = "530102001000"
 STAFF = "YN0101"
 
@@ -45,6 +48,13 @@ def fujian():
     r.close()
 
 
+@pytest.fixture
+def anhui():
+    r = AnhuiReceiver("ah-530102", ANHUI_SECRET.encode(), ANHUI_SOURCE)
+    yield r
+    r.close()
+
+
 def write_key(app, name: str, text: str) -> str:
     path = Path(app.instance_path) / f"{name}_key"
     path.write_text(text + "\n")
@@ -54,13 +64,18 @@ def write_key(app, name: str, text: str) -> str:
 def entry_for(app, name: str, receiver, key: str | None = None, **extra) -> dict:
     """An UPSTREAMS entry pointing at a reference receiver."""
     profile = {NationalReceiver: "national", ZhejiangReceiver: "zhejiang",
-               FujianReceiver: "fujian"}[type(receiver)]
+               FujianReceiver: "fujian", AnhuiReceiver: "anhui"}[type(receiver)]
     default_key = {"national": NATIONAL_KEY, "zhejiang": ZHEJIANG_SECRET,
-                   "fujian": FUJIAN_SM4_HEX}[profile]
-    app_id = {"national": "530102-WH", "zhejiang": "hall-530102", "fujian": "FJ-530102"}[profile]
-    return {"name": name, "profile": profile, "url": receiver.url, "app_id": app_id,
-            "app_key_file": write_key(app, name, key or default_key),
-            "connect_timeout": 0.5, "read_timeout": 2.0, **extra}
+                   "fujian": FUJIAN_SM4_HEX, "anhui": ANHUI_SECRET}[profile]
+    app_id = {"national": "530102-WH", "zhejiang": "hall-530102", "fujian": "FJ-530102",
+              "anhui": "ah-530102"}[profile]
+    options = {"anhui": {"source": ANHUI_SOURCE}}.get(profile)
+    entry = {"name": name, "profile": profile, "url": receiver.url, "app_id": app_id,
+             "app_key_file": write_key(app, name, key or default_key),
+             "connect_timeout": 0.5, "read_timeout": 2.0}
+    if options:
+        entry["options"] = options
+    return {**entry, **extra}
 
 
 def worker_for(app, entry: dict) -> ProfileWorker:

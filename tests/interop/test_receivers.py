@@ -43,6 +43,8 @@ def test_very_satisfied_arrives_with_receipt(app, request, receiver_name):
                      "proManager": STAFF, "areaCode": "530102"},
         "fujian": {"PROJECTNO": case_no, "SATISFACTION": "5", "PF": "4", "BUSINESSCODE": SERVICE,
                    "REGIONCODE": "530102"},
+        "anhui": {"projectNo": case_no, "satisfaction": "5", "pf": "5", "taskCode": SERVICE,
+                  "source": "HALL530102", "version": "2", "assessNumber": "1"},
     }[receiver_name]
     assert {k: got[k] for k in expected} == expected
     row = delivery(app, "up", rid)

@@ -56,7 +56,7 @@ def run_daemon_until(app, done, seconds=15.0):
 
     def daemon():
         with app.app_context():
-            run_all(workers, stop, log=lambda m: None)
+            run_all(workers, stop)
 
     thread = threading.Thread(target=daemon, daemon=True)
     thread.start()

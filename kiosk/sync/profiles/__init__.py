@@ -13,6 +13,7 @@ MODULES = {
     "national": "kiosk.sync.profiles.national",
     "zhejiang": "kiosk.sync.profiles.zhejiang",
     "fujian": "kiosk.sync.profiles.fujian",
+    "anhui": "kiosk.sync.profiles.anhui",
 }
 
 

@@ -53,6 +53,9 @@ class Answer:
     accepted: bool
     receipt_id: str | None = None
     error: str | None = None
+    # The answer could not be read at all (not JSON, cut off): the upstream is broken, not
+    # the record, so it counts as a failure to deliver, never as a refusal.
+    garbled: bool = False
 
 
 def json_answer(status: int, body: bytes, *, code_field: str, ok_code: str,
@@ -62,7 +65,7 @@ def json_answer(status: int, body: bytes, *, code_field: str, ok_code: str,
     try:
         answer = json.loads(body)
     except ValueError:
-        return Answer(False, error=f"HTTP {status}: not JSON: {body[:200]!r}")
+        return Answer(False, error=f"HTTP {status}: not JSON: {body[:200]!r}", garbled=True)
     receipt_id = receipt(answer) if isinstance(answer, dict) else None
     if receipt_id and status == 200 and answer.get(code_field) == ok_code:
         return Answer(True, receipt_id=str(receipt_id))
@@ -78,7 +81,10 @@ class Profile:
     region_widths: tuple[int, ...]  # accepted widths of 行政区划
     dept_code_required: bool
     to_payload: Callable[[dict, Credentials], dict]  # canonical record → upstream fields
+    # canonical 整改 event (kiosk/sync/case_events.py) → upstream fields, sent like a rating
+    event_payload: Callable[[dict, Credentials], dict]
     # (payload, credentials, url path, now as unix time, nonce) → the request to send
     encode: Callable[[dict, Credentials, str, float, str], Request]
     read_answer: Callable[[int, bytes], Answer]  # (HTTP status, body) → outcome
     description: str = ""
+    required_options: tuple[str, ...] = ()  # UPSTREAMS "options" it cannot do without

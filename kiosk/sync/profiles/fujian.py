@@ -17,6 +17,7 @@ from kiosk.sync.profiles.base import (
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 ROOT = "EVALUATE"
+EVENT_ROOT = "RECTIFY"  # 整改 events: their own document in the same sealed envelope
 # PF of this province: touchscreen and counter evaluator are both 政务大厅 devices (4).
 PF = {"touch": "4", "evaluator": "4", "qr": "3", "later": "2", "default": "7"}
 USER_PROP_PERSON = "1"
@@ -50,8 +51,22 @@ def to_payload(record: dict, creds: Credentials) -> dict:
     }
 
 
+def event_payload(event: dict, creds: Credentials) -> dict:
+    return {
+        "PROJECTNO": event["case_no"],
+        "REGIONCODE": event["region_code"],
+        "EVALUATEID": event["rating_id"],
+        "EVALUATEUNID": event.get("rating_receipt") or "",
+        "RECTIFYID": event["id"],
+        "RECTIFYSTATUS": event["code"],
+        "RECTIFYTIME": local_time(event["at"], TIME_FORMAT),
+        "DEADLINE": local_time(event.get("due_at"), TIME_FORMAT) or "",
+        "CONTENT": event.get("note", ""),
+    }
+
+
 def to_xml(payload: dict) -> bytes:
-    root = ET.Element(ROOT)
+    root = ET.Element(EVENT_ROOT if "RECTIFYID" in payload else ROOT)
     for name, value in payload.items():
         ET.SubElement(root, name).text = "" if value is None else str(value)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -75,6 +90,7 @@ PROFILE = Profile(
     region_widths=(6,),
     dept_code_required=False,
     to_payload=to_payload,
+    event_payload=event_payload,
     encode=encode,
     read_answer=read_answer,
     description="XML sealed with SM4-CBC + HMAC-SM3, receipt evaluateUnid",

@@ -45,6 +45,22 @@ def to_payload(record: dict, creds: Credentials) -> dict:
     }
 
 
+def event_payload(event: dict, creds: Credentials) -> dict:
+    """A 整改 event: the rating it belongs to (our id and the platform's receipt), the code."""
+    return {
+        "记录类型": "整改",
+        "事件编号": event["id"],
+        "评价编号": event["rating_id"],
+        "评价回执": event.get("rating_receipt") or "",
+        "办件编号": event["case_no"],
+        "行政区划": event["region_code"],
+        "整改状态": event["code"],
+        "状态时间": local_time(event["at"], TIME_FORMAT),
+        "整改期限": local_time(event.get("due_at"), TIME_FORMAT) or "",
+        "说明": event.get("note", ""),
+    }
+
+
 def encode(payload: dict, creds: Credentials, path: str, now: float, nonce: str) -> Request:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = signing.signed_headers(creds.app_id, creds.key, "POST", path, body, now, nonce)
@@ -61,6 +77,7 @@ PROFILE = Profile(
     region_widths=(6, 9),
     dept_code_required=False,
     to_payload=to_payload,
+    event_payload=event_payload,
     encode=encode,
     read_answer=read_answer,
     description="GB/T 39046 table 9 as JSON, HMAC-SHA256",

@@ -46,6 +46,25 @@ def to_payload(record: dict, creds: Credentials) -> dict:
     return fields
 
 
+def event_payload(event: dict, creds: Credentials) -> dict:
+    """差评整改在线反馈: a form like the rating's, dataType "rectify", pointing at the rating
+    by our id and by the platform's evaluateId."""
+    return {
+        "dataType": "rectify",
+        "areaCode": event["region_code"],
+        "deptCode": event.get("dept_code") or "",
+        "projectNo": event["case_no"],
+        "evalId": event["rating_id"],
+        "evaluateId": event.get("rating_receipt") or "",
+        "rectifyId": event["id"],
+        "rectifyStatus": event["code"],
+        "rectifyTime": local_time(event["at"], TIME_FORMAT),
+        "rectifyDeadline": local_time(event.get("due_at"), TIME_FORMAT) or "",
+        "rectifyContent": event.get("note", ""),
+        "dataSource": str(creds.options.get("data_source", DEFAULT_DATA_SOURCE)),
+    }
+
+
 def sign(fields: dict, secret: bytes) -> str:
     """MD5 over the non-empty fields sorted by name as k=v&…, then &key=SECRET; upper hex."""
     text = "&".join(f"{k}={fields[k]}" for k in sorted(fields) if fields[k] not in ("", None))
@@ -73,6 +92,7 @@ PROFILE = Profile(
     region_widths=(6,),
     dept_code_required=True,
     to_payload=to_payload,
+    event_payload=event_payload,
     encode=encode,
     read_answer=read_answer,
     description="form POST, MD5 app-key signature, satisfaction 5 = 非常满意",

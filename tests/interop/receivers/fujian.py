@@ -29,11 +29,13 @@ class FujianReceiver(Receiver):
             root = ET.fromstring(sm4box.open_box(self.key, box))
         except (sm4box.BoxError, ET.ParseError) as exc:
             raise Refused("402", f"cannot decrypt: {exc}") from exc
-        if root.tag != "EVALUATE":
-            raise Refused("403", "root element must be EVALUATE")
+        if root.tag not in ("EVALUATE", "RECTIFY"):
+            raise Refused("403", "root element must be EVALUATE or RECTIFY")
         fields = {child.tag: child.text or "" for child in root}
         if any(name != name.upper() for name in fields):
             raise Refused("403", "field names are upper case")
+        if root.tag == "RECTIFY":
+            return self.event(fields)
         require(fields, MANDATORY, "404")
         if not re.fullmatch(r"\d{6}", fields["REGIONCODE"]):
             raise Refused("405", "REGIONCODE is 6 digits")
@@ -44,7 +46,17 @@ class FujianReceiver(Receiver):
             raise Refused("406", "EVALUATETIME must be yyyy-MM-dd HH:mm:ss")
         custom = json.loads(fields["CUSTOMFIELDS"])
         return 200, {"code": "200", "msg": "成功",
-                     "evaluateUnid": self.accept(fields, custom["recordId"])}
+                     "evaluateUnid": self.accept(fields, custom["recordId"],
+                                                 fields["PROJECTNO"], fields["EVALUATETYPE"])}
+
+    def event(self, fields: dict):
+        require(fields, ("PROJECTNO", "REGIONCODE", "EVALUATEID", "RECTIFYID", "RECTIFYSTATUS",
+                         "RECTIFYTIME"), "404")
+        if not TIME.match(fields["RECTIFYTIME"]):
+            raise Refused("406", "RECTIFYTIME must be yyyy-MM-dd HH:mm:ss")
+        receipt = self.accept_event(fields, fields["RECTIFYID"], fields["EVALUATEID"],
+                                    fields.get("EVALUATEUNID"), fields["RECTIFYSTATUS"])
+        return 200, {"code": "200", "msg": "成功", "evaluateUnid": receipt}
 
     def refused(self, exc: Refused):
         return 200, {"code": exc.code, "msg": exc.message}

@@ -29,6 +29,8 @@ class NationalReceiver(Receiver):
             raise Refused("replay", "stale or repeated request")
         self.nonces.add(nonce)
         payload = json.loads(body)
+        if payload.get("记录类型") == "整改":
+            return self.event(payload)
         require(payload, ("办件编号", "评价渠道", "评价人", "评价时间", "评价次数", "满意度",
                           "满意度代码", "行政区划", "评价编号"))
         one_of(payload, "评价渠道", CHANNELS)
@@ -44,7 +46,16 @@ class NationalReceiver(Receiver):
         if len(payload["办件编号"]) > 50 or len(payload["评价人"]) > 30:
             raise Refused("too_long", "办件编号 ≤ 50, 评价人 ≤ 30")
         return 200, {"code": "0", "message": "ok",
-                     "receiptId": self.accept(payload, payload["评价编号"])}
+                     "receiptId": self.accept(payload, payload["评价编号"], payload["办件编号"],
+                                              payload["评价次数"])}
+
+    def event(self, payload: dict):
+        require(payload, ("事件编号", "评价编号", "办件编号", "整改状态", "状态时间", "行政区划"))
+        if not TIME.match(payload["状态时间"]):
+            raise Refused("bad_time", "状态时间 must be YYYYMMDDThhmmss")
+        receipt = self.accept_event(payload, payload["事件编号"], payload["评价编号"],
+                                    payload.get("评价回执"), payload["整改状态"])
+        return 200, {"code": "0", "message": "ok", "receiptId": receipt}
 
     def refused(self, exc: Refused):
         status = 401 if exc.code in ("bad_signature", "replay") else 400

@@ -24,6 +24,8 @@ class ZhejiangReceiver(Receiver):
         given = fields.pop("sign", "")
         if fields.get("appKey") != self.app_key or sign(fields, self.secret) != given:
             raise Refused("40003", "sign error")
+        if fields.get("dataType") == "rectify":
+            return self.event(fields)
         require(fields, MANDATORY, "40002")
         one_of(fields, "pf", {"1", "2", "3", "4", "5", "6", "7"})
         one_of(fields, "satisfaction", {"1", "2", "3", "4", "5"})
@@ -39,7 +41,18 @@ class ZhejiangReceiver(Receiver):
         if int(fields["satisfaction"]) >= 3 and fields.get("evalDetail"):
             raise Refused("40007", "evalDetail only for 不满意 and 非常不满意")
         return 200, {"result": "0", "msg": "success",
-                     "data": {"evaluateId": self.accept(fields, fields["evalId"])}}
+                     "data": {"evaluateId": self.accept(fields, fields["evalId"],
+                                                        fields["projectNo"],
+                                                        fields["assessNumber"])}}
+
+    def event(self, fields: dict):
+        require(fields, ("areaCode", "projectNo", "evalId", "rectifyId", "rectifyStatus",
+                         "rectifyTime", "dataSource"), "40002")
+        if not TIME.match(fields["rectifyTime"]):
+            raise Refused("40004", "rectifyTime must be yyyy-MM-dd HH:mm:ss")
+        receipt = self.accept_event(fields, fields["rectifyId"], fields["evalId"],
+                                    fields.get("evaluateId"), fields["rectifyStatus"])
+        return 200, {"result": "0", "msg": "success", "data": {"evaluateId": receipt}}
 
     def refused(self, exc: Refused):
         return 200, {"result": exc.code, "msg": exc.message}  # the platform answers 200 anyway
