@@ -8,7 +8,7 @@ the hall's own decision uses). An accepted appeal excludes the rating from stati
 closes the case; a rejected one lets the handling go on.
 """
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -122,6 +122,39 @@ def settle_appeal(conn, appeal_id, *, accept: bool, note: str, decided_by: str,
                            note=f"decide_appeal: {step_note}"[:500], at=at,
                            facts={"action": "decide_appeal", "from_status": c.status})
     return True
+
+
+def _hub_time(value) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else None
+
+
+def apply_hub_decisions(conn, decisions, now: datetime) -> int:
+    """The hub's decisions on appeals this hall forwarded (from its published config; the
+    sync daemon, no request). Only appeals forwarded to the hub are decided this way, each
+    once; anything malformed is skipped. Returns how many were applied."""
+    applied = 0
+    for d in decisions if isinstance(decisions, list) else []:
+        if not isinstance(d, dict) or not isinstance(d.get("accepted"), bool):
+            continue
+        try:
+            appeal_id = uuid.UUID(str(d.get("appeal_id")))
+        except ValueError:
+            continue
+        decider = conn.execute(sa.select(CaseAppeal.decider)
+                               .where(CaseAppeal.id == appeal_id)).scalar()
+        if decider != "hub":
+            continue
+        who = f"hub:{str(d.get('decided_by') or '')[:60]}"
+        decided_at = _hub_time(d.get("decided_at")) or now
+        if settle_appeal(conn, appeal_id, accept=d["accepted"],
+                         note=str(d.get("note") or "")[:2000], decided_by=who,
+                         at=min(decided_at, now)):
+            applied += 1
+    return applied
 
 
 def appeals_of(case_id: int) -> list[CaseAppeal]:

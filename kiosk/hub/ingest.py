@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.extensions import db
 from kiosk.hub import chain_check, keys, tenancy
+from kiosk.hub.forwarded_appeals import note_forwarded_appeals
 from kiosk.hub.validate import Rejected, event_row, rating_row, record_id
 from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent
 from kiosk.sync.queue import queue_outbox
@@ -221,6 +222,7 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> 
     events, foreign = tenancy.without_foreign_events(conn, events)
     outcome.conflict.extend(foreign)
     stored |= _insert(conn, HubRatingEvent, EVENT_COLUMNS, events)
+    note_forwarded_appeals(conn, events, stored, now)
     touched = {row["rating_id"] for row in events if row["id"] in stored}
     touched |= _ratings_with_events(conn, {r["id"] for r in ratings if r["id"] in stored})
     _apply_events(conn, touched)

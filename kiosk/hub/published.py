@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 
 from kiosk.extensions import db
+from kiosk.hub.forwarded_appeals import decisions_for
 from kiosk.models import HubHall, ReasonTemplate
 from kiosk.timeutil import iso_utc
 
@@ -20,4 +21,5 @@ def published_config(hall: HubHall) -> dict:
             "published_at": iso_utc(template.published_at),
         },
         "hall_settings": settings,
+        "appeal_decisions": decisions_for(hall.code),
     }

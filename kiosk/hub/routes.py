@@ -1,11 +1,23 @@
 """The hub's HTTP side: the machine API for halls and the dashboard for people."""
 import json
 
-from flask import Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from kiosk.auth.decorators import role_required
 from kiosk.extensions import db
-from kiosk.hub import bp, chain_check, chain_status
+from kiosk.hub import bp, chain_check, chain_status, forwarded_appeals
 from kiosk.hub.auth import Refused, authenticate
 from kiosk.hub.dashboard import department_overview, hall_overview
 from kiosk.hub.ingest import ingest_batch
@@ -115,3 +127,28 @@ def dashboard():
 @bp.app_template_filter("hub_local_time")
 def hub_local_time(utc_naive) -> str:
     return to_local(utc_naive).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@bp.get("/appeals")
+@role_required("admin", "manager", "auditor")
+def appeals():
+    """Appeals halls forwarded for an upper-level decision (申诉复核)."""
+    show = request.args.get("status", "pending")
+    rows = forwarded_appeals.listing(None if show == "all" else "pending")
+    return render_template("hub/appeals.html", rows=rows, show=show,
+                           may_decide=current_user.role in forwarded_appeals.DECIDING_ROLES)
+
+
+@bp.post("/appeals/<appeal_id>")
+@role_required("admin", "manager")
+def decide_appeal(appeal_id: str):
+    try:
+        forwarded_appeals.decide(current_user, appeal_id, request.form.get("decision") == "accept",
+                                 request.form.get("note", ""), utcnow())
+    except forwarded_appeals.AppealError as exc:
+        if exc.status in (403, 404):
+            abort(exc.status, exc.message)
+        flash(exc.message, "error")
+    else:
+        flash(_("已审核，结果将下发至大厅。"), "ok")
+    return redirect(url_for("hub.appeals"))

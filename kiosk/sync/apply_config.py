@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kiosk.cases.appeals import apply_hub_decisions
 from kiosk.db_setup import IMMEDIATE
 from kiosk.models import Hall, ReasonTemplate
 from kiosk.models.reasons import valid_items
@@ -26,6 +27,9 @@ def apply_config(engine: Engine, config: dict, now: datetime) -> dict:
             conn.execute(rt.insert().values(version=version, items=reasons["items"],
                                             published_at=now))
             changed["reason_version"] = version
+        decided = apply_hub_decisions(conn, config.get("appeal_decisions"), now)
+        if decided:
+            changed["appeal_decisions"] = decided
         # A forwarding hub has no Hall row: then nothing is updated.
         if settings and conn.execute(hall.update().values(**settings)).rowcount:
             changed["hall_settings"] = settings
