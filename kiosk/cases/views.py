@@ -1,7 +1,17 @@
 """/admin/cases: the 差评 workflow pages (list, one case with its history, steps, ledger)."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +24,7 @@ from kiosk.extensions import db
 from kiosk.models.base import utcnow
 from kiosk.ratings.levels import LEVEL_NAMES
 from kiosk.stats.indicators import is_overdue
-from kiosk.timeutil import to_local
+from kiosk.timeutil import iso_utc, to_local
 
 bp = Blueprint("cases", __name__, url_prefix="/admin/cases")
 READERS = ("admin", "manager", "handler", "auditor")
@@ -103,9 +113,13 @@ STEPS = {
 @bp.post("/<int:case_id>/<action>")
 @role_required(*WRITERS)
 def case_step(case_id: int, action: str):
+    """A step from the case page's form, or the same step as JSON (a JSON body; same session,
+    roles, CSRF header and rules), answered with the case or a JSON error."""
     step = STEPS.get(action)
     if step is None:
         abort(404)
+    if request.is_json:
+        return _json_step(step, case_id)
     try:
         step(current_user, case_id, request.form)
     except service.CaseError as exc:
@@ -119,6 +133,34 @@ def case_step(case_id: int, action: str):
     else:
         flash(_("已保存：%(step)s", step=labels.ACTION[action]), "ok")
     return redirect(url_for("cases.case_detail", case_id=case_id))
+
+
+JSON_ERRORS = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+
+def _json_step(step, case_id: int):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify({"error": "bad_request", "message": _("输入无效。")}), 400
+    fields = {k: v if isinstance(v, str) else str(v) for k, v in body.items()}
+    try:
+        case = step(current_user, case_id, fields)
+    except service.CaseError as exc:
+        db.session.rollback()
+        return jsonify({"error": JSON_ERRORS.get(exc.status, "bad_request"),
+                        "message": exc.message}), exc.status
+    except ValueError:
+        db.session.rollback()
+        return jsonify({"error": "bad_request", "message": _("输入无效。")}), 400
+    return jsonify(case_json(case))
+
+
+def case_json(case) -> dict:
+    return {"id": case.id, "status": case.status, "due_at": iso_utc(case.due_at),
+            "original_due_at": iso_utc(case.original_due_at),
+            "appeal_status": case.appeal_status,
+            "deadlines": [{"due_at": iso_utc(d.due_at), "effective_at": iso_utc(d.effective_at),
+                           "set_by": d.set_by} for d in extensions.deadlines_of(case.id)]}
 
 
 @bp.post("/<int:case_id>/phone")

@@ -17,7 +17,8 @@ from kiosk.models.notify import SmsNotice
 from kiosk.notify.base import Notifier, SendResult
 from kiosk.notify.message import render, scrub
 from kiosk.notify.settings import GatewaySettings
-from kiosk.sync.profile_worker import ProfileRunResult
+from kiosk.sync.backoff import backoff
+from kiosk.sync.result import SyncResult
 from kiosk.timeutil import to_local
 
 log = logging.getLogger("kiosk.notify")
@@ -28,11 +29,14 @@ notices, invitations = SmsNotice.__table__, Invitation.__table__
 
 
 def retry_delay(attempts: int) -> timedelta:
-    return min(RETRY_CAP, RETRY_FIRST * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=backoff(attempts, first=RETRY_FIRST.total_seconds(),
+                                     cap=RETRY_CAP.total_seconds()))
 
 
 class SmsWorker:
     """run_once(now) / close(): the same shape as the upstream workers of the daemon."""
+
+    name = "sms"
 
     def __init__(self, engine: Engine, settings: GatewaySettings, notifier: Notifier,
                  link_for: Callable[[int], str], hall_name: str = ""):
@@ -57,9 +61,9 @@ class SmsWorker:
                 .order_by(notices.c.next_attempt_at, notices.c.id).limit(BATCH + 1)
             ).all()
 
-    def run_once(self, now: datetime) -> ProfileRunResult:
+    def run_once(self, now: datetime) -> SyncResult:
         rows = self._due(now)
-        result = ProfileRunResult(more=len(rows) > BATCH)
+        result = SyncResult(more=len(rows) > BATCH)
         for row in rows[:BATCH]:
             result.taken += 1
             outcome = self._one(row, now)

@@ -16,7 +16,7 @@ def rectification_code(event: dict) -> str | None:
     kind = event.get("event")
     if kind == "case_status":
         action, status = event.get("action"), event.get("status")
-        if action == "assign" and event.get("from_status") == "registered":
+        if action in ("assign", "transfer") and event.get("from_status") == "registered":
             return RECTIFYING  # handed over: only the first 转办, a re-assignment is not news
         if action == "approve_extension":
             return POSTPONED

@@ -175,7 +175,7 @@ def run_forever(worker, stop: threading.Event, clock: Callable[[], datetime] = u
     """Loops until `stop` is set (by SIGTERM/SIGINT: the handlers only set the flag)."""
     rng = rng or random.Random()
     failures = 0
-    name = getattr(worker, "name", "hub")
+    name = getattr(worker, "name", type(worker).__name__)
     while not stop.is_set():
         result = worker.run_once(clock())
         if result.error:
