@@ -15,7 +15,7 @@ def test_parse_takes_the_last_line_of_its_benchmark():
 
 
 def test_table_judges_targets_and_reports_missing_and_failed(tmp_path, monkeypatch):
-    (tmp_path / "rate_http.py").write_text('print("BENCH rate_http ratings_per_s=1800")')
+    (tmp_path / "rate_http.py").write_text('print("BENCH rate_http ratio=5.5 p99_ms=19")')
     (tmp_path / "bus.py").write_text(
         'print("BENCH bus host_overhead_p99_ms=3.1 bus_efficiency_pct=95 stored=9 pressed=10")')
     (tmp_path / "sync.py").write_text("import sys; sys.exit('boom')")
@@ -25,7 +25,7 @@ def test_table_judges_targets_and_reports_missing_and_failed(tmp_path, monkeypat
     print(text, file=sys.stderr)
     assert not all_met
     rows = {tuple(line.split()[:2]): line for line in text.splitlines()}
-    assert rows[("rate_http", "ratings_per_s")].endswith("pass")
+    assert rows[("rate_http", "ratio")].endswith("pass")
     assert rows[("bus", "host_overhead_p99_ms")].endswith("FALLS SHORT")
     assert rows[("bus", "bus_efficiency_pct")].endswith("pass")
     assert rows[("bus", "stored")].endswith("FALLS SHORT")  # 9 stored of 10 pressed
