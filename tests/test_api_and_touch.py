@@ -175,3 +175,13 @@ def test_huge_invitation_id_is_a_plain_404(client, api_headers):
 def test_old_touchscreen_address_redirects(client):
     r = client.get("/w/A01")
     assert r.status_code == 301 and r.headers["Location"].endswith("/touch/A01")
+
+
+def test_bad_rating_answers_with_a_qr_to_the_query_page(client):
+    r = rate(client, {"level": 5, "reasons": ["R01"]})
+    assert r.status_code == 201
+    body = r.get_json()
+    assert body["query_url"].endswith(f"/q?code={body['query_code']}")
+    assert body["query_qr"].startswith("data:image/svg+xml;base64,")
+    page = client.get(f"/q?code={body['query_code']}").get_data(as_text=True)
+    assert f'value="{body["query_code"]}"' in page  # filled in; looking it up is one tap

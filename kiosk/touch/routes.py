@@ -1,12 +1,18 @@
-"""The window touchscreen: idle screen, rating screen, reasons, thanks."""
-from flask import abort, current_app, jsonify, render_template, request
+"""The window touchscreen: idle screen, rating screen, reasons, phone keypad, thanks."""
+import base64
+
+from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from kiosk import ratelimit
+from kiosk.i18n import select_locale
 from kiosk.invitations.service import current_invitation
 from kiosk.lookups import current_hall, window_or_404
+from kiosk.mobile.links import public_url
+from kiosk.mobile.qr import qr_svg
 from kiosk.mobile.touchscreen import mobile_qr_for
+from kiosk.models.reasons import reason_text
 from kiosk.ratings.levels import levels_for_scale
 from kiosk.ratings.service import current_reasons, record_rating
 from kiosk.touch import bp
@@ -23,7 +29,10 @@ def screen(code: str):
         hall=hall,
         levels=levels_for_scale(window.scale),
         reasons=template.items if template else [],
+        reason_text=reason_text,
         idle_timeout=current_app.config["KIOSK_IDLE_SECONDS"],
+        lang=select_locale(),
+        default_lang=current_app.config["BABEL_DEFAULT_LOCALE"],
     )
 
 
@@ -39,7 +48,11 @@ def state(code: str):
             "window": window.code,
             "paused": window.paused,
             "pause_reason": window.pause_reason,
-            "staff": {"name": staff.name, "staff_no": staff.staff_no} if staff else None,
+            "staff": {
+                "name": staff.name, "staff_no": staff.staff_no, "stars": staff.stars,
+                "photo_url": url_for("touch.clerk_photo", code=window.code, v=staff.photo)
+                if staff.photo else None,
+            } if staff else None,
             "invitation": {"id": invitation.id, "case_no": invitation.case_no}
             if invitation
             else None,
@@ -87,6 +100,14 @@ def rate(code: str):
         phone=phone,
     )
     rating = result.rating
-    return jsonify(
-        {"id": str(rating.id), "level": rating.level, "query_code": rating.query_code}
-    ), 201
+    body = {"id": str(rating.id), "level": rating.level, "query_code": rating.query_code}
+    if rating.query_code:
+        body.update(query_qr(rating.query_code))
+    return jsonify(body), 201
+
+
+def query_qr(query_code: str) -> dict:
+    """The thank-you screen's QR: /q with the code filled in, as an inline SVG image."""
+    url = public_url("mobile.query", code=query_code)
+    svg = base64.b64encode(qr_svg(url).encode()).decode()
+    return {"query_url": url, "query_qr": "data:image/svg+xml;base64," + svg}

@@ -13,7 +13,7 @@
 
   const ELDERLY_FACTOR = 2;      // slower timeouts in elderly mode
   const WARN_LEAD_MS = 10000;    // the prompt shows this long before the screen gives up
-  const TIMED_SCREENS = ["rate", "reasons"];
+  const TIMED_SCREENS = ["rate", "reasons", "phone"];
   let screen = "idle";
   let warnTimer = null;
   let tickTimer = null;

@@ -15,15 +15,7 @@
     const staff = state.staff;
     let text = staff ? panel.dataset.signedIn + staff.name + " (" + staff.staff_no + ")" : panel.dataset.nobody;
     if (state.paused) text += " · " + panel.dataset.paused + (state.pause_reason ? "：" + state.pause_reason : "");
-    $("clerk-status").textContent = text;
-    const photo = $("clerk-photo");
-    if (staff && staff.photo_url) {
-      if (photo.getAttribute("src") !== staff.photo_url) photo.src = staff.photo_url;
-      photo.hidden = false;
-    } else {
-      photo.hidden = true;
-      photo.removeAttribute("src");
-    }
+    $("clerk-status").textContent = text;  // the photo is on the idle screen (touch.js)
   }
 
   async function refresh() {

@@ -1,12 +1,14 @@
 // Window touchscreen: polls the window's state, shows the rating screen when invited.
+// One citizen, one session: everything they chose or typed (and their language) is
+// forgotten when the screen goes back to idle, after thanks or a timeout.
 (function () {
   "use strict";
   const app = document.getElementById("app");
   const POLL_MS = 500;
   const IDLE_MS = Number(app.dataset.idleTimeout) * 1000;
-  const THANKS_MS = 8000;
-  const THANKS_WITH_CODE_MS = 20000;
-  const screens = ["idle", "paused", "rate", "reasons", "thanks"];
+  const THANKS_SECONDS = 10;            // a plain thank-you
+  const THANKS_WITH_CODE_SECONDS = 60;  // time to note the query code or scan it
+  const screens = ["idle", "paused", "rate", "reasons", "phone", "thanks"];
   const $ = (id) => document.getElementById(id);
 
   let current = "idle";
@@ -14,8 +16,11 @@
   let invitation = null;       // the invitation on screen, or null for an uninvited rating
   let dismissed = new Set();   // invitations timed out or answered on this screen
   let chosenLevel = null;
+  let phoneNumber = "";
   let idleTimer = null;
+  let thanksTimer = null;
   let lastState = null;
+  let submitting = false;      // our own rating is on its way: the poll must not back out
 
   function show(name) {
     current = name;
@@ -27,30 +32,68 @@
 
   function armIdleTimer() {
     clearTimeout(idleTimer);
-    if (current === "rate" || current === "reasons") idleTimer = setTimeout(backToIdle, IDLE_MS * Number(app.dataset.idleFactor || 1));  // x2 in elderly mode
+    if (["rate", "reasons", "phone"].includes(current)) {
+      idleTimer = setTimeout(backToIdle, IDLE_MS * Number(app.dataset.idleFactor || 1));  // x2 in elderly mode
+    }
   }
 
   function backToIdle() {
     if (invitation) dismissed.add(invitation.id);
     invitation = null;
     chosenLevel = null;
-    resetReasons();
+    clearInterval(thanksTimer);
+    resetCitizenInput();
     show(lastState && lastState.paused ? "paused" : "idle");
+    // The next citizen starts in the hall's language, whatever this one picked.
+    if (app.dataset.lang !== app.dataset.defaultLang) {
+      location.replace(location.pathname + "?lang=" + encodeURIComponent(app.dataset.defaultLang));
+    }
   }
 
-  function resetReasons() {
+  function resetCitizenInput() {
     document.querySelectorAll(".reason").forEach((b) => b.setAttribute("aria-pressed", "false"));
-    $("comment").value = "";
-    $("phone").value = "";
+    phoneNumber = "";
+    if (window.touchKeypad) window.touchKeypad.set("");
+    showPhone();
     $("reasons-error").textContent = "";
+    $("phone-error").textContent = "";
+  }
+
+  function showPhone() {
+    const value = $("phone-value");
+    value.textContent = phoneNumber ? phoneNumber.slice(0, 3) + "****" + phoneNumber.slice(7) : value.dataset.empty;
+  }
+
+  function showStaff(staff) {
+    $("staff-card").hidden = !staff;
+    $("staff-name").textContent = staff ? staff.name : "";
+    $("staff-no").textContent = staff ? app.dataset.staffLabel + " " + staff.staff_no : "";
+    const stars = staff && staff.stars ? staff.stars : 0;
+    const starsBox = $("staff-stars");
+    starsBox.hidden = !stars;
+    if (stars) {
+      starsBox.firstChild.textContent = "★".repeat(stars);
+      starsBox.querySelector(".stars-off").textContent = "☆".repeat(5 - stars);
+      starsBox.setAttribute("aria-label", app.dataset.starsLabel.replace("{n}", String(stars)));
+    }
+    const promise = $("staff-promise");
+    promise.hidden = Boolean(stars) || !promise.dataset.promise;  // stars, else the hall's promise
+    const photo = $("staff-photo");
+    const url = staff && staff.photo_url;
+    if (url) {
+      if (photo.getAttribute("src") !== url) photo.src = url;
+      photo.hidden = false;
+    } else {
+      photo.hidden = true;
+      photo.removeAttribute("src");
+    }
   }
 
   function applyState(state) {
     lastState = state;
     csrfToken = state.csrf_token;
     $("btn-uninvited").hidden = !state.allow_uninvited;
-    $("staff-name").textContent = state.staff ? state.staff.name : "";
-    $("staff-no").textContent = state.staff ? app.dataset.staffLabel + " " + state.staff.staff_no : "";
+    showStaff(state.staff);
     if (state.paused) {
       $("pause-reason").textContent = state.pause_reason || "";
       if (current !== "thanks") show("paused");
@@ -62,7 +105,7 @@
       invitation = inv;
       $("rate-case").textContent = app.dataset.caseLabel + " " + inv.case_no;
       show("rate");
-    } else if ((current === "rate" || current === "reasons") && invitation &&
+    } else if (["rate", "reasons", "phone"].includes(current) && invitation && !submitting &&
                (!inv || inv.id !== invitation.id)) {
       // Rated on the evaluator or the phone, or withdrawn: this screen returns to idle.
       backToIdle();
@@ -70,17 +113,17 @@
     showMobileQr(state);
   }
 
-  // The one-time QR of the invitation on screen (rated on the phone → the poll returns to idle).
+  // The one-time QR of the invitation on screen (rated on the phone → the poll returns to
+  // idle). On the reasons screen the same code is how a citizen leaves a comment.
   function showMobileQr(state) {
-    const box = $("mobile-qr");
     const qr = state.mobile_qr;
-    const onScreen = current === "rate" && invitation && state.invitation &&
-                     state.invitation.id === invitation.id;
-    if (!onScreen || !qr) { box.hidden = true; return; }
-    const img = $("mobile-qr-img");
-    if (img.getAttribute("src") !== qr.image_url) img.setAttribute("src", qr.image_url);
-    img.dataset.url = qr.url;
-    box.hidden = false;
+    const onScreen = invitation && state.invitation && state.invitation.id === invitation.id && qr;
+    for (const [box, img, screen] of [["mobile-qr", "mobile-qr-img", "rate"], ["comment-qr", "comment-qr-img", "reasons"]]) {
+      const visible = onScreen && current === screen;
+      if (visible && $(img).getAttribute("src") !== qr.image_url) $(img).setAttribute("src", qr.image_url);
+      if (visible) $(img).dataset.url = qr.url;
+      $(box).hidden = !visible;
+    }
   }
 
   async function poll() {
@@ -91,8 +134,17 @@
     setTimeout(poll, POLL_MS);
   }
 
-  async function submit(level, reasons, comment, phone) {
-    const body = { level: level, reasons: reasons, comment: comment, phone: phone || null,
+  async function submit(level, reasons, phone) {
+    submitting = true;
+    try {
+      await send(level, reasons, phone);
+    } finally {
+      submitting = false;
+    }
+  }
+
+  async function send(level, reasons, phone) {
+    const body = { level: level, reasons: reasons, phone: phone || null,
                    invitation_id: invitation ? invitation.id : null };
     let r;
     try {
@@ -105,8 +157,8 @@
       return showError(app.dataset.networkError);
     }
     const data = await r.json().catch(() => ({}));
-    if (r.status === 201) return thank(level, data.query_code);
-    if (r.status === 409) return thank(null, null, data.message);
+    if (r.status === 201) return thank(level, data);
+    if (r.status === 409) return thank(null, {}, data.message);
     showError(data.message || app.dataset.networkError);
   }
 
@@ -115,16 +167,38 @@
     target.textContent = message;
   }
 
-  function thank(level, queryCode, message) {
+  function thank(level, data, message) {
     if (invitation) dismissed.add(invitation.id);
     invitation = null;
-    resetReasons();
+    resetCitizenInput();
     const levelBtn = level ? document.querySelector('.level[data-level="' + level + '"]') : null;
     $("thanks-level").textContent = message || (levelBtn ? levelBtn.textContent.trim() : "");
-    $("thanks-query").hidden = !queryCode;
-    $("query-code").textContent = queryCode || "";
+    const code = data.query_code;
+    $("thanks-query").hidden = !code;
+    $("query-code").textContent = code || "";
+    if (data.query_qr) $("query-qr").src = data.query_qr; else $("query-qr").removeAttribute("src");
     show("thanks");
-    setTimeout(() => { if (current === "thanks") backToIdle(); }, queryCode ? THANKS_WITH_CODE_MS : THANKS_MS);
+    countDown(code ? THANKS_WITH_CODE_SECONDS : THANKS_SECONDS);
+  }
+
+  function countDown(seconds) {
+    let left = seconds;
+    const label = $("thanks-countdown");
+    const tick = () => { label.textContent = app.dataset.countdown.replace("{n}", String(left)); };
+    clearInterval(thanksTimer);
+    tick();
+    thanksTimer = setInterval(() => {
+      left -= 1;
+      if (left <= 0 || current !== "thanks") { clearInterval(thanksTimer); if (current === "thanks") backToIdle(); return; }
+      tick();
+    }, 1000);
+  }
+
+  function chooseLevel(level) {
+    chosenLevel = level;
+    document.querySelectorAll(".chosen-face").forEach((f) => { f.hidden = Number(f.dataset.level) !== level; });
+    show("reasons");
+    if (lastState) showMobileQr(lastState);
   }
 
   document.addEventListener("pointerdown", armIdleTimer);
@@ -132,23 +206,33 @@
   document.addEventListener("input", armIdleTimer);
 
   document.querySelectorAll(".level").forEach((btn) => btn.addEventListener("click", () => {
-    chosenLevel = Number(btn.dataset.level);
-    if (btn.dataset.bad === "true") {
-      show("reasons");
-    } else {
-      submit(chosenLevel, [], "", null);
-    }
+    const level = Number(btn.dataset.level);
+    if (btn.dataset.bad === "true") chooseLevel(level);
+    else { chosenLevel = level; submit(level, [], null); }
   }));
   document.querySelectorAll(".reason").forEach((btn) => btn.addEventListener("click", () => {
     btn.setAttribute("aria-pressed", btn.getAttribute("aria-pressed") === "true" ? "false" : "true");
+    $("reasons-error").textContent = "";
   }));
-  $("btn-back").addEventListener("click", () => show("rate"));
+  $("btn-back").addEventListener("click", () => { show("rate"); if (lastState) showMobileQr(lastState); });
   $("btn-uninvited").addEventListener("click", () => { invitation = null; $("rate-case").textContent = ""; show("rate"); });
+  $("btn-phone").addEventListener("click", () => { window.touchKeypad.set(phoneNumber); $("phone-error").textContent = ""; show("phone"); });
+  $("btn-phone-cancel").addEventListener("click", () => show("reasons"));
+  $("btn-phone-ok").addEventListener("click", () => {
+    const digits = window.touchKeypad.value();
+    if (digits && !/^1\d{10}$/.test(digits)) { $("phone-error").textContent = $("phone-error").dataset.message; return; }
+    phoneNumber = digits;
+    showPhone();
+    show("reasons");
+  });
   $("btn-submit").addEventListener("click", () => {
     const reasons = Array.from(document.querySelectorAll('.reason[aria-pressed="true"]')).map((b) => b.dataset.code);
     if (reasons.length === 0) return showError(app.dataset.reasonRequired);
-    submit(chosenLevel, reasons, $("comment").value, $("phone").value.trim());
+    submit(chosenLevel, reasons, phoneNumber);
   });
+  $("btn-done").addEventListener("click", backToIdle);
+  // Touching anywhere on the thank-you screen ends it (the next citizen may be waiting).
+  $("screen-thanks").addEventListener("click", (event) => { if (event.target.id !== "btn-done") backToIdle(); });
 
   poll();
 })();

@@ -1,4 +1,6 @@
 """A citizen rates at the window touchscreen, in a real browser against a real waitress."""
+import re
+
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -51,7 +53,8 @@ def test_invitation_switches_screen_and_one_touch_rates(app, live_server, api_he
     assert stored[0].channel == "touch" and not stored[0].uninvited
 
 
-def test_bad_rating_with_reasons_comment_and_phone(app, live_server, api_headers, kiosk_page):
+def test_bad_rating_with_reasons_and_phone_from_the_keypad(app, live_server, api_headers,
+                                                          kiosk_page):
     kiosk_page.goto(f"{live_server}/touch/A01")
     invite(live_server, api_headers, "2026-XX-0002")
     expect(kiosk_page.locator("#screen-rate")).to_be_visible(timeout=1500)
@@ -64,15 +67,28 @@ def test_bad_rating_with_reasons_comment_and_phone(app, live_server, api_headers
     kiosk_page.get_by_role("button", name="办事效率低、业务不熟练").tap()
     kiosk_page.get_by_role("button", name="服务态度差、政策解释不清楚").tap()
     expect(kiosk_page.locator('.reason[aria-pressed="true"]')).to_have_count(2)
-    kiosk_page.locator("#comment").fill("排队一个小时，<script>alert(1)</script>")
-    kiosk_page.locator("#phone").fill("13812345678")
+    # The comment is written on the citizen's phone: the reasons screen offers the QR.
+    expect(kiosk_page.locator("#comment-qr")).to_be_visible()
+    assert kiosk_page.locator("#comment").count() == 0
+    kiosk_page.locator("#btn-phone").tap()
+    for key in "1381234567":
+        kiosk_page.locator(f'.key[data-key="{key}"]').tap()
+    kiosk_page.locator("#btn-phone-ok").tap()  # ten digits: refused, nothing lost
+    expect(kiosk_page.locator("#phone-error")).to_contain_text("11 位")
+    expect(kiosk_page.locator("#phone")).to_have_text("138 1234 567")
+    kiosk_page.locator('.key[data-key="8"]').tap()
+    kiosk_page.locator("#btn-phone-ok").tap()
+    expect(kiosk_page.locator("#phone-value")).to_have_text("138****5678")
     kiosk_page.locator("#btn-submit").tap()
     expect(kiosk_page.locator("#screen-thanks")).to_be_visible()
     stored = ratings(app)[0]
     expect(kiosk_page.locator("#query-code")).to_have_text(stored.query_code)
+    # The thank-you QR opens /q with this code filled in.
+    qr = kiosk_page.locator("#query-qr")
+    expect(qr).to_have_attribute("src", re.compile(r"^data:image/svg\+xml;base64,"))
+    expect(kiosk_page.locator("#thanks-countdown")).to_contain_text("秒后返回首页")
     assert stored.level == 4 and stored.case_no == "2026-XX-0002"
     assert stored.reasons == ["R01", "R02"]
-    assert stored.comment == "排队一个小时，<script>alert(1)</script>"
     assert stored.phone == "13812345678"
     assert stored.query_code.startswith("PY")
 
