@@ -9,6 +9,9 @@ from flask_babel import lazy_gettext as _l
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
 from kiosk.models import PhoneAccessLog, Rating
+from kiosk.phones import mask_phone
+
+__all__ = ["RevealRefused", "mask_phone", "may_reveal", "reveal_phone"]
 
 REVEAL_ROLES = ("admin", "manager")
 REASON_MAX = 200
@@ -18,15 +21,6 @@ class RevealRefused(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = str(message)
-
-
-def mask_phone(phone: str | None) -> str:
-    """138****5678; anything that is not a full number shows nothing identifying."""
-    if not phone:
-        return ""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
 def may_reveal(user, case_assignee_id: int | None = None) -> bool:

@@ -3,10 +3,10 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from kiosk.admin import bp
-from kiosk.admin.case_counts import case_counts
+from kiosk.cases.service import open_and_overdue_counts
 from kiosk.extensions import db
 from kiosk.models import Device, Rating, Window
 from kiosk.models.base import utcnow
@@ -34,6 +34,6 @@ def dashboard():
         sa.select(Window).where(Window.paused.is_(True)).order_by(Window.code)
     ).all()
     return render_template(
-        "admin/dashboard.html", ratings_today=ratings_today, cases=case_counts(now),
+        "admin/dashboard.html", ratings_today=ratings_today, cases=open_and_overdue_counts(now, current_user),
         offline=offline, paused=paused,
     )

@@ -22,6 +22,7 @@ from kiosk.cases.exclusions import exclusion_of
 from kiosk.cases.ledger import ledger_xlsx
 from kiosk.extensions import db
 from kiosk.models.base import utcnow
+from kiosk.privacy import RevealRefused, reveal_phone
 from kiosk.ratings.levels import LEVEL_NAMES
 from kiosk.stats.indicators import is_overdue
 from kiosk.timeutil import iso_utc, to_local
@@ -168,10 +169,6 @@ def case_json(case) -> dict:
 def reveal(case_id: int):
     """Shows the full number once, after the privacy module has logged the read."""
     case = _case_or_abort(case_id)
-    try:
-        from kiosk.privacy import RevealRefused, reveal_phone
-    except ImportError:
-        abort(404)
     try:
         phone = reveal_phone(case.rating, current_user, request.form.get("reason", ""),
                              case_assignee_id=case.assignee_id)

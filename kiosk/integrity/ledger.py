@@ -1,8 +1,8 @@
 """Gives each record the hall queues upstream its link in the hall's chain, inside the
 transaction that writes it: the head row is bumped first, which also holds it (the write
 lock on SQLite, a row lock elsewhere) until that transaction ends."""
+from kiosk.db_statements import Statement
 from kiosk.integrity.chain import GENESIS, linked
-from kiosk.ratings.statements import Statement
 
 _BUMP = Statement("UPDATE chain_head SET seq = seq + :n WHERE id = 1 RETURNING seq, hash")
 _START = Statement("INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, :hash)")

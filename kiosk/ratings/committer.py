@@ -99,13 +99,15 @@ class GroupCommitter:
                     savepoint.commit()
 
 
-_committers: dict[int, GroupCommitter] = {}
+EXTENSION = "rating_committer"
 _registry_lock = threading.Lock()
 
 
-def committer_for(engine) -> GroupCommitter:
+def committer_for(app, engine) -> GroupCommitter:
+    """The app's committer for its engine, kept in app.extensions (each app in a process,
+    as in the tests, has its own); made on first use."""
     with _registry_lock:
-        committer = _committers.get(id(engine))
+        committer = app.extensions.get(EXTENSION)
         if committer is None:
-            committer = _committers[id(engine)] = GroupCommitter(engine)
+            committer = app.extensions[EXTENSION] = GroupCommitter(engine)
         return committer

@@ -7,6 +7,7 @@ Field names are ours (snake_case, stable); `to_national()` renames them to the n
 """
 from datetime import datetime
 
+from kiosk.phones import mask_phone
 from kiosk.ratings.levels import LEVEL_NAMES
 from kiosk.timeutil import iso_utc, to_local
 
@@ -32,13 +33,6 @@ CASE_STATUSES = (
     "registered", "assigned", "verified", "rectifying", "rectified", "replied", "revisited",
     "closed",
 )
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """138****5678: enough for a clerk to recognise, useless to anyone else."""
-    if not phone:
-        return None
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
 def rating_record(rating, hall) -> dict:
@@ -67,7 +61,7 @@ def rating_record(rating, hall) -> dict:
         "reason_version": rating.reason_version,
         "comment": rating.comment or "",  # 文字评价
         "real_name": rating.phone is not None,
-        "phone_masked": mask_phone(rating.phone),
+        "phone_masked": mask_phone(rating.phone) or None,
         "rated_at": iso_utc(rating.rated_at),  # 评价时间
         # 评价次数: 1 first rating, 2 a 补充评价 (supplement).
         "assess_number": getattr(rating, "assess_number", 1) or 1,

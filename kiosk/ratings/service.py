@@ -18,11 +18,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from uuid6 import uuid7
 
 from kiosk.cases.opening import open_case_for
+from kiosk.db_statements import Statement
 from kiosk.extensions import db
 from kiosk.models import (
     Department,
@@ -36,7 +38,6 @@ from kiosk.ratings.errors import AlreadyRated, NotFound, RatingError
 from kiosk.ratings.facts import DeviceIdentity, HallFacts, StoredRating
 from kiosk.ratings.levels import LEVEL_NAMES, is_bad, levels_for_scale
 from kiosk.ratings.record import rating_record
-from kiosk.ratings.statements import Statement
 from kiosk.ratings.text import has_control_characters
 from kiosk.stats import rollup
 from kiosk.sync.queue import queue_outbox
@@ -81,7 +82,7 @@ def _validate_text(level: int, channel: str, reasons: Sequence[str], comment: st
         raise RatingError("bad_phone", _l("手机号码格式不正确，应为 11 位数字。"))
 
 
-# The hot path's statements (see statements.py).
+# The hot path's statements (see kiosk/db_statements.py).
 _WINDOW_AND_HALL = Statement(
     "SELECT w.id, w.scale, w.staff_id, s.staff_no, w.department_id, d.credit_code, d.name, "
     "h.name, h.region_code, h.dept_code, h.allow_uninvited "
@@ -191,7 +192,7 @@ def record_rating(
         return created
 
     try:
-        created = committer_for(db.engine).run(write)
+        created = committer_for(current_app, db.engine).run(write)
     except (IntegrityError, sqlite3.IntegrityError) as exc:
         message = str(getattr(exc, "orig", exc))
         if "case_no" in message or "invitation_id" in message:

@@ -23,15 +23,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from kiosk.db_statements import Statement
 from kiosk.ratings.levels import is_bad
-from kiosk.ratings.statements import Statement
 from kiosk.timeutil import to_local
 
 HALL = 0
 NONE = 0  # no staff / service item / department
 _LEVELS = "n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, " \
           "n4 = n4 + excluded.n4, n5 = n5 + excluded.n5"
-# Built once: this runs on the ratings hot path (see kiosk/ratings/statements.py).
+# Built once: this runs on the ratings hot path (see kiosk/db_statements.py).
 _UPSERT_DAILY = Statement(
     "INSERT INTO rating_daily (day, window_id, staff_id, service_id, n1, n2, n3, n4, n5) "
     "VALUES (:day, :window_id, :staff_id, :service_id, :n1, :n2, :n3, :n4, :n5) "

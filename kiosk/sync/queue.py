@@ -8,16 +8,16 @@ record.py): a record the hub would refuse is a bug here, not a dead letter there
 Each record the hall writes itself becomes the next link of the hall's hash chain
 (kiosk/integrity/ledger.py) in the same transaction; a record a hub forwards keeps the
 link its own hall gave it. On SQLite the statements run on the DBAPI cursor
-(kiosk/ratings/statements.py): this is in the group committer's serial section.
+(kiosk/db_statements.py): this is in the group committer's serial section.
 """
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from kiosk.db_statements import Statement
 from kiosk.integrity.ledger import link_records
 from kiosk.models.base import utcnow
 from kiosk.ratings.record import CASE_STATUSES, EVENT_TYPES, KINDS
-from kiosk.ratings.statements import Statement
 
 _INSERT = Statement(
     "INSERT INTO outbox (kind, record_id, payload, created_at, attempts, dead, seq) "

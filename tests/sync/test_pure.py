@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kiosk.hub.validate import Rejected, rating_row
 from kiosk.ratings.facts import HallFacts, StoredRating
-from kiosk.ratings.record import mask_phone, rating_event_record, rating_record, to_national
+from kiosk.ratings.record import rating_event_record, rating_record, to_national
 from kiosk.sync import signing
 from kiosk.sync.sealing import SealError, derive_key, seal, unseal
 from kiosk.sync.wire import BodyTooLarge, encode_batch, gunzip_bytes, gzip_bytes
@@ -53,7 +53,7 @@ def test_rating_record_has_no_phone_and_national_names():
     nat = to_national(rec)
     assert nat["satisfaction"] == 2 and nat["assessTime"] == "20260302T103000"
     assert nat["projectNo"] == "2026-XX-1" and nat["pf"] == 5 and nat["evalDetail"] == "R01"
-    assert mask_phone(None) is None
+    assert rating_record(stored(phone=None), HALL)["phone_masked"] is None  # anonymous
 
 
 def test_event_record_checks_its_vocabulary():

@@ -1,4 +1,5 @@
-"""SQL statements of the rating hot path, written once with :named parameters.
+"""SQL statements of the write transaction (the rating hot path, its rollups and outbox
+row, the record chain), written once with :named parameters.
 
 On SQLite (every hall) they run straight on the DBAPI cursor of the connection that holds
 the write transaction: SQLAlchemy's per-call statement handling and type processing cost
