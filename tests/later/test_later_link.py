@@ -1,5 +1,6 @@
 """The case's own rating link: returned by the business API, rates the case once with channel
 "later" until its deadline; forged, expired and second uses are refused and store nothing."""
+import secrets
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,9 +10,10 @@ from itsdangerous import URLSafeSerializer
 from kiosk.extensions import db
 from kiosk.later.codes import SHORT_CODE_ALPHABET
 from kiosk.later.links import SALT
-from kiosk.models import Invitation, OutboxEntry, Rating
+from kiosk.models import ApiToken, Invitation, OutboxEntry, Rating
 from kiosk.models.base import utcnow
 from kiosk.models.cases import BadCase
+from kiosk.models.tokens import hash_token
 from kiosk.ratings.service import record_rating
 from kiosk.timeutil import to_local
 from tests.later.helpers import invite, invited_at, link_path
@@ -160,3 +162,15 @@ def test_link_of_a_defaulted_case_says_the_period_is_over(app, client, api_heade
         db.session.commit()
     r = client.get(link_path(body))
     assert r.status_code == 410 and "评价期限" in r.get_data(as_text=True)
+
+
+def test_another_business_systems_token_gets_no_link_or_qr(app, client, api_headers):
+    body = invite(client, api_headers, case_no="2026-XX-0110")
+    other = secrets.token_urlsafe(32)
+    with app.app_context():
+        db.session.add(ApiToken(name="another-system", token_hash=hash_token(other)))
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {other}"}
+    for url in (f"/api/v1/invitations/{body['id']}", body["later"]["qr_svg"],
+                body["later"]["qr_png"]):
+        assert client.get(url, headers=headers).status_code == 404, url
