@@ -62,8 +62,9 @@ def test_one_time_code_from_the_touchscreen(app, live_server, api_headers, kiosk
     expect(kiosk_page.locator("#screen-rate")).to_be_visible(timeout=2000)
     qr = kiosk_page.locator("#mobile-qr-img")
     expect(qr).to_be_visible()
-    kiosk_page.wait_for_function(
-        "document.getElementById('mobile-qr-img').naturalWidth > 0")
+    # Not wait_for_function: its string predicate runs through eval, which the page's CSP forbids.
+    expect(qr).to_have_js_property("complete", True)
+    expect(qr).not_to_have_js_property("naturalWidth", 0)
     shot = tmp_path / "qr.png"
     qr.screenshot(path=str(shot))
     decoded = zxingcpp.read_barcodes(Image.open(shot))
