@@ -37,7 +37,7 @@ TARGETS = [
     Target("invite_latency", "evaluator_p99_ms", "<=", 300),
     Target("invite_latency", "touch_p99_ms", "<=", 300),
     Target("sync", "drain_1m_s", "<=", 60),
-    Target("sync", "hub_ingest_per_s", ">=", 20000),
+    Target("sync", "hub_ingest_per_s", ">=", 20000, ratio="ratio_ingest"),
     Target("stats", "stats_p95_ms", "<=", 300),
     Target("stats", "rankings_p95_ms", "<=", 300),
 ]

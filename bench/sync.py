@@ -3,21 +3,25 @@
 The backlog is bulk-inserted (ratings + outbox rows, executemany) into a temporary SQLite
 file. The hub runs under waitress in its own process on a PostgreSQL schema made for the
 run and dropped after. Then:
-  1. drain: the real sync worker (claim → gzip → HMAC → POST → settle) until empty;
-  2. ingest: pre-encoded batches of fresh ratings, two in flight, to time the hub alone.
-Targets: drain ≤ 60 s, hub ≥ 20,000 ratings/s. Last line: BENCH sync drain_1m_s=… hub_ingest_per_s=…
+  1. drain: the real sync worker as the daemon runs it, with the daemon's default settings
+     (one batch in flight, the default batch size) until empty;
+  2. ingest: pre-encoded batches of the default size, one at a time, to time the hub alone;
+  3. baseline, same run, same PostgreSQL: a bare executemany of the same records into a
+     plain table (id, payload jsonb), committed once per batch — the floor of any ingest.
+Everything is written in a folder of this worktree (not tmpfs); the file system is printed.
+Targets: drain ≤ 60 s, hub ≥ 20,000 ratings/s.
+Last line: BENCH sync drain_1m_s=… hub_ingest_per_s=… baseline_per_s=… ratio_ingest=…
 """
 import argparse
 import json
 import os
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,7 +48,7 @@ from kiosk.sync.worker import Worker, drain  # noqa: E402
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 HALL = "BENCH-HALL"
 FACTS = HallFacts("五华区政务服务中心", "530102", "11530102MB1234567X")
-BATCH = 5000
+BATCH = settings.SyncSettings.__dataclass_fields__["batch_size"].default  # the daemon's
 
 
 def payloads(n: int, start):
@@ -87,6 +91,20 @@ def _flush(con, rows_r, rows_o):
     rows_o.clear()
 
 
+def baseline_inserts(schema: str, texts: list[str]) -> float:
+    """Records per second of a bare insert of the same payloads, one commit per batch."""
+    with psycopg.connect(PG_DSN) as conn:
+        conn.execute(f"CREATE TABLE {schema}.floor (id uuid PRIMARY KEY, payload jsonb)")
+        conn.commit()
+        t = time.perf_counter()
+        with conn.cursor() as cur:
+            for i in range(0, len(texts), BATCH):
+                cur.executemany(f"INSERT INTO {schema}.floor VALUES (%s, %s)",
+                                [(json.loads(x)["id"], x) for x in texts[i:i + BATCH]])
+                conn.commit()
+        return len(texts) / (time.perf_counter() - t)
+
+
 def start_hub(inst: Path, db_url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "KIOSK_ROLE": "hub", "KIOSK_DATABASE_URL": db_url,
            "KIOSK_INSTANCE_PATH": str(inst)}
@@ -112,8 +130,9 @@ def main() -> None:
         conn.execute(f"CREATE SCHEMA {schema}")
     db_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
     hub = None
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    tmp = ROOT / "bench" / "_runs" / f"sync-{os.getpid()}"
+    tmp.mkdir(parents=True)
+    if True:
         try:
             hub_inst = tmp / "hub"
             hub_app = create_app({"ROLE": "hub", "INSTANCE_PATH": str(hub_inst),
@@ -139,11 +158,11 @@ def main() -> None:
             settings.configure(tmp / "hall", f"http://127.0.0.1:{port}", HALL, key)
             hall_app.config.update(SYNC_URL=f"http://127.0.0.1:{port}", SYNC_HALL_ID=HALL,
                                    SYNC_KEY_FILE=str(tmp / "hall" / "sync_key"),
-                                   SYNC_BATCH_SIZE=BATCH, SYNC_READ_TIMEOUT=60)
+                                   SYNC_READ_TIMEOUT=60)
             with hall_app.app_context():
                 worker = Worker(db.engine, settings.load(hall_app))
                 t = time.perf_counter()
-                result = drain(worker, parallel=2)
+                result = drain(worker)  # as the daemon: one batch in flight
                 drain_s = time.perf_counter() - t
                 assert result.error is None, result.error
                 assert result.stored == args.ratings, result
@@ -158,8 +177,7 @@ def main() -> None:
                                                item_texts=texts[i:i + BATCH]))
                 client = HubClient(settings.load(hall_app))
                 t = time.perf_counter()
-                with ThreadPoolExecutor(2) as pool:  # two halls sending at once
-                    stored = sum(len(a["stored"]) for a in pool.map(client.send_batch, bodies))
+                stored = sum(len(client.send_batch(body)["stored"]) for body in bodies)
                 ingest_s = time.perf_counter() - t
                 client.close()
                 worker.close()
@@ -170,14 +188,23 @@ def main() -> None:
             assert total == (args.ratings + args.ingest,) * 2, total
             rate = stored / ingest_s
             print(f"hub ingest: {stored} in {ingest_s:.1f} s ({rate:,.0f}/s)")
+            base = baseline_inserts(schema, texts)
+            fs = subprocess.run(["df", "-T", str(tmp)], capture_output=True, text=True
+                                ).stdout.splitlines()[-1].split()
+            print(f"baseline bare executemany into PostgreSQL, {BATCH} per commit: "
+                  f"{base:,.0f}/s -> hub ingest = {rate / base:.2f}x the floor")
+            print(f"hall SQLite on {fs[1]} ({fs[0]}, mounted on {fs[-1]}); shared machine, "
+                  f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; batch {BATCH}")
             scale = 1_000_000 / args.ratings
-            print(f"BENCH sync drain_1m_s={drain_s * scale:.1f} hub_ingest_per_s={rate:.0f}")
+            print(f"BENCH sync drain_1m_s={drain_s * scale:.1f} hub_ingest_per_s={rate:.0f} "
+                  f"baseline_per_s={base:.0f} ratio_ingest={rate / base:.2f}")
         finally:
             if hub:
                 hub.terminate()
                 hub.wait(10)
             with psycopg.connect(PG_DSN, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
