@@ -16,9 +16,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
-# Compiled message catalogues are build products, made from the committed .po files.
-translations/en/LC_MESSAGES/messages.mo: translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -d translations >/dev/null
+# Compiled message catalogues and voice prompts are build products of the committed
+# sources (scripts/build_assets.sh, also run by docs/deploy.md's install and upgrade).
+translations/en/LC_MESSAGES/messages.mo: translations/en/LC_MESSAGES/messages.po scripts/make_voice.sh $(VENV)/.installed
+	bash scripts/build_assets.sh
 
 venv: $(VENV)/.installed translations/en/LC_MESSAGES/messages.mo
 
@@ -50,7 +51,7 @@ screenshots: venv chromium
 # Offline voice prompts (needs Debian's espeak-ng); the page falls back to the browser's voice.
 voice: venv
 	@command -v espeak-ng >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng)
-	bash scripts/make_voice.sh
+	bash scripts/build_assets.sh
 
 # The tests use the local PostgreSQL for the hub; start it if it has stopped.
 pg:

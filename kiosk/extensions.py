@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; create_app() binds them."""
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -26,6 +27,9 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
+# Flask-Login's own banner is English-only; ours goes through the catalogue.
+login_manager.login_message = _l("请先登录后再访问此页面。")
+login_manager.login_message_category = "info"
 
 
 class LazyMigrate:

@@ -38,7 +38,9 @@ cleanup() {
   for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+# Ctrl-C: stop every child and end quietly (no traceback, exit status 0).
+trap 'cleanup; echo; echo "Demo hall stopped."; exit 0' INT TERM
+trap cleanup EXIT
 
 # The local hub and the sync daemon.
 HUB_PORT="$HUB_PORT" bash scripts/run_hub_demo.sh > "$logs/hub-setup.log"
@@ -65,7 +67,7 @@ $FLASK windows list | while IFS=$'\t' read -r code name _; do
   echo "  http://$HOST:$PORT/touch/$code   $name"
 done
 echo
-echo "Admin:  http://$HOST:$PORT/login   user admin, password in $inst/demo_admin_password"
+echo "Admin:  http://$HOST:$PORT/admin/   user admin, password in $inst/demo_admin_password"
 echo "        also manager, and one 差评 handler per department: zwfw gongan scjg budongchan renshe yibao gjj"
 echo "Hub:    http://127.0.0.1:$HUB_PORT/hub/   same user and password"
 echo
@@ -74,11 +76,13 @@ echo "  curl -s -X POST http://$HOST:$PORT/api/v1/invitations \\"
 echo "       -H \"Authorization: Bearer \$(cat $inst/demo_token)\" -H 'Content-Type: application/json' \\"
 echo "       -d '{\"window\": \"A01\", \"case_no\": \"2026-XX-0001\", \"service_code\": \"530102001000\"}'"
 if [ -x scripts/run_devices_demo.sh ]; then
-  echo "Press a key on a simulated evaluator (device N = window N in the list above):"
+  echo "Press a key on a simulated evaluator (device N = window N in the list above;"
+  echo "--key is the key the citizen presses: 1 非常满意 … 5 非常不满意; on a three-key window 1 满意, 2 基本满意, 3 不满意):"
   echo "  .venv/bin/python -m device_drivers.simulator press --control $inst/evaluators.sock --device 1 --key 2"
 fi
 echo "Logs: $logs"
 echo
+echo "Serving on http://$HOST:$PORT/ (admin at /admin/). Ctrl-C stops everything."
 .venv/bin/python -m kiosk.serve --host "$HOST" --port "$PORT" --workers 2 --threads 8 &
 children+=($!)
-wait "${children[-1]}"
+wait "${children[-1]}" || true

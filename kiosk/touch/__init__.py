@@ -7,6 +7,12 @@ bp = Blueprint("touch", __name__, url_prefix="/touch")
 legacy_bp = Blueprint("touch_legacy", __name__)
 
 
+@legacy_bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; every page links the SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @legacy_bp.get("/w/<code>")
 def legacy_screen(code: str):
     return redirect(url_for("touch.screen", code=code), code=301)

@@ -1,5 +1,6 @@
 """The window touchscreen: idle screen, rating screen, reasons, phone keypad, thanks."""
 import base64
+from pathlib import Path
 
 from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -32,8 +33,14 @@ def screen(code: str):
         reason_text=reason_text,
         idle_timeout=current_app.config["KIOSK_IDLE_SECONDS"],
         lang=select_locale(),
+        voice_files=voice_files_exist(select_locale()),
         default_lang=current_app.config["BABEL_DEFAULT_LOCALE"],
     )
+
+
+def voice_files_exist(lang: str) -> bool:
+    """Made at install time by scripts/build_assets.sh where espeak-ng is installed."""
+    return (Path(current_app.static_folder) / "audio" / lang / "invite.wav").is_file()
 
 
 @bp.get("/<code>/state")

@@ -1,7 +1,7 @@
 // Voice prompts on the touchscreen: the invitation, the chosen level and the thanks.
-// The browser's speech synthesis when it has a voice for the page's language; otherwise
-// the audio files made at build time by scripts/make_voice.sh (espeak-ng, offline);
-// otherwise silence. The hall turns voice off with Hall.voice_enabled (data-voice).
+// The audio files made at install time by scripts/build_assets.sh (espeak-ng, offline,
+// the same voice on every terminal) when they exist (data-audio-files); otherwise the
+// browser's speech synthesis if it has a voice for the page's language; otherwise silence. The hall turns voice off with Hall.voice_enabled (data-voice).
 (function () {
   "use strict";
   const aids = document.getElementById("citizen-aids");
@@ -23,8 +23,10 @@
 
   function say(key, text) {
     if (!enabled() || !text) return;
-    const voice = synthVoice();
-    log.push({ key: key, text: text, via: voice ? "speech" : "audio" });
+    const files = aids.dataset.audioFiles === "on";
+    const voice = files ? null : synthVoice();
+    log.push({ key: key, text: text, via: files ? "audio" : voice ? "speech" : "none" });
+    if (!files && !voice) return;
     if (voice) {
       const utterance = new SpeechSynthesisUtterance(text);
       utterance.voice = voice;
