@@ -2,7 +2,6 @@
 opens the case two working days after the visit; a second visit is refused; the case lookup
 on /m/ refuses a wrong check and opens the case with the receipt's short code."""
 import io
-from datetime import datetime
 
 import httpx
 import pytest
@@ -13,7 +12,7 @@ from playwright.sync_api import expect
 
 from kiosk.extensions import db
 from kiosk.models import Invitation, Rating
-from tests.later.helpers import invited_at
+from tests.later.helpers import invited_at, two_days_ago_at_ten
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
@@ -29,7 +28,7 @@ def test_receipt_qr_two_working_days_later_then_lookup(app, live_server, api_hea
                                                        phone_page):
     page = phone_page
     body = _invite(live_server, api_headers, "2026-XX-0600", phone="13812345678")
-    invited_at(app, body["id"], datetime(2026, 11, 26, 10, 0))  # Thursday 10:00
+    invited_at(app, body["id"], two_days_ago_at_ten())
     png = httpx.get(body["later"]["qr_png"], headers=api_headers)
     assert png.status_code == 200
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 from kiosk.extensions import db
 from kiosk.invitations.service import rating_deadline
 from kiosk.models import Invitation
-from kiosk.timeutil import to_utc
+from kiosk.models.base import utcnow
+from kiosk.timeutil import to_local, to_utc
 
 
 def invite(client, api_headers, case_no="2026-XX-0100", window="A01", **extra):
@@ -23,6 +24,12 @@ def invited_at(app, invitation_id: int, local: datetime) -> None:
         inv.screen_until = to_utc(local) + timedelta(seconds=120)
         inv.expires_at = rating_deadline(inv.invited_at)
         db.session.commit()
+
+
+def two_days_ago_at_ten() -> datetime:
+    """Hall time, relative to the real clock (the claim of the rating reads the real clock)."""
+    return (to_local(utcnow()) - timedelta(days=2)).replace(hour=10, minute=0, second=0,
+                                                            microsecond=0)
 
 
 def link_path(body: dict) -> str:

@@ -1,7 +1,7 @@
 """The case's own rating link: returned by the business API, rates the case once with channel
 "later" until its deadline; forged, expired and second uses are refused and store nothing."""
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from kiosk.models.cases import BadCase
 from kiosk.models.tokens import hash_token
 from kiosk.ratings.service import record_rating
 from kiosk.timeutil import to_local
-from tests.later.helpers import invite, invited_at, link_path
+from tests.later.helpers import invite, invited_at, link_path, two_days_ago_at_ten
 from tests.mobile.helpers import counts, csrf_from
 from tests.mobile.test_mobile_rating import post_rating
 
@@ -54,9 +54,8 @@ def test_bad_phone_or_sms_flag_is_refused_and_nothing_stored(app, client, api_he
 
 def test_citizen_rates_two_working_days_later_through_the_receipt_link(app, client, api_headers):
     body = invite(client, api_headers, case_no="2026-XX-0102", window="A03")
-    # Invited Monday 23 November at 10:00; the link is opened Wednesday (today's real
-    # clock is at least that much later, the deadline is the next Monday evening).
-    invited_at(app, body["id"], datetime(2026, 11, 23, 10, 0))
+    # Invited two days ago at 10:00, the link opened now: within the 5 working days.
+    invited_at(app, body["id"], two_days_ago_at_ten())
     path = link_path(body)
     page = client.get(path)
     assert page.status_code == 200
