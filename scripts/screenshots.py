@@ -1,10 +1,12 @@
-"""Screenshots of every public page at kiosk (1080×1920) and phone (390×844) sizes, plus the
-wall screen in landscape, into screenshots/ (git-ignored). A throwaway demo hall with a
+"""Screenshots into screenshots/ (git-ignored): every step of the window terminal at the four
+terminal sizes (1080×1920, 1920×1080, 1280×800, 800×1280) in both languages and both modes,
+and every public page at kiosk (1080×1920) and phone (390×844) sizes plus the wall screen. A throwaway demo hall with a
 week of ratings is served by waitress on loopback; Debian's chromium takes the pictures.
 
     .venv/bin/python scripts/screenshots.py [--out screenshots]
 """
 import argparse
+import itertools
 import logging
 import random
 import sys
@@ -26,6 +28,7 @@ from kiosk.invitations.service import create_invitation  # noqa: E402
 from kiosk.models import Rating, Window  # noqa: E402
 from kiosk.seed import seed_demo  # noqa: E402
 from kiosk.timeutil import HALL_TZ, to_utc  # noqa: E402
+from tests.browser.layout import TERMINAL_SIZES, walk_terminal  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SIZES = {
@@ -38,7 +41,7 @@ SIZES = {
 def demo_app(instance: Path):
     app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "screenshots",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'hall.db'}",
-                      "KIOSK_IDLE_SECONDS": 4})
+                      "KIOSK_IDLE_SECONDS": 120})
     with app.app_context():
         db.create_all()
         seed_demo()
@@ -83,39 +86,21 @@ def public_paths(app) -> dict[str, str]:
             if path in rules or path.replace("A01", "<code>") in rules}
 
 
-def shoot_kiosk(app, base, context, out: Path, lang: str):
+def shoot_terminal(app, base, browser, out: Path):
+    """Every step of the window terminal at every terminal size, both languages, both modes:
+    terminal-<size>-<lang>-<normal|elderly>-<step>.png."""
+    context = browser.new_context(viewport=TERMINAL_SIZES["1080x1920"], locale="zh-CN",
+                                  has_touch=True)
     page = context.new_page()
-    suffix = "" if lang == "zh_CN" else "-en"
-    page.goto(f"{base}/touch/A01?lang={lang}")
-    expect(page.locator("#screen-idle")).to_be_visible()
-    page.screenshot(path=out / f"kiosk-idle{suffix}.png")
-    invite(app, f"SHOT-{lang}-1")
-    expect(page.locator("#screen-rate")).to_be_visible(timeout=3000)
-    page.screenshot(path=out / f"kiosk-rate{suffix}.png")
-    expect(page.locator("#more-time")).to_be_visible(timeout=5000)
-    page.screenshot(path=out / f"kiosk-more-time{suffix}.png")
-    page.locator("#btn-more-time").click()
-    page.locator(".level-4").click()
-    expect(page.locator("#screen-reasons")).to_be_visible()
-    page.locator(".reason").first.click()
-    page.screenshot(path=out / f"kiosk-reasons{suffix}.png", full_page=True)
-    page.locator("#btn-submit").click()
-    expect(page.locator("#screen-thanks")).to_be_visible()
-    page.screenshot(path=out / f"kiosk-thanks{suffix}.png")
-    page.close()
-
-
-def shoot_elderly(app, base, context, out: Path):
-    page = context.new_page()
-    page.goto(f"{base}/touch/A01?lang=zh_CN")
-    page.locator("#btn-elderly").click()
-    page.screenshot(path=out / "kiosk-elderly-idle.png")
-    invite(app, "SHOT-elderly-1")
-    expect(page.locator("#screen-rate")).to_be_visible(timeout=3000)
-    page.screenshot(path=out / "kiosk-elderly-rate.png")
-    page.locator(".level-5").click()
-    page.screenshot(path=out / "kiosk-elderly-reasons.png", full_page=True)
-    page.close()
+    cases = itertools.count(1)
+    for size, viewport in TERMINAL_SIZES.items():
+        page.set_viewport_size(viewport)
+        for lang, elderly in itertools.product(("zh_CN", "en"), (False, True)):
+            name = f"terminal-{size}-{lang}-{'elderly' if elderly else 'normal'}"
+            walk_terminal(page, base, lang, elderly,
+                          lambda: invite(app, f"SHOT-{next(cases):03d}"),
+                          lambda step, name=name: page.screenshot(path=out / f"{name}-{step}.png"))
+    context.close()
 
 
 def main() -> None:
@@ -130,11 +115,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM,
                                         args=["--no-sandbox", "--disable-gpu"])
-            kiosk = browser.new_context(viewport=SIZES["kiosk"], locale="zh-CN", has_touch=True)
-            for lang in ("zh_CN", "en"):
-                shoot_kiosk(app, base, kiosk, out, lang)
-            shoot_elderly(app, base, kiosk, out)
-            kiosk.close()
+            shoot_terminal(app, base, browser, out)
             for size in ("wall", "kiosk", "phone"):
                 context = browser.new_context(viewport=SIZES[size], locale="zh-CN",
                                               is_mobile=size == "phone", has_touch=size != "wall")
