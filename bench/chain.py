@@ -10,6 +10,10 @@ real worker draining a bulk-made backlog, two batches in flight). "On" is a back
 records carry their links (and batches the hall's chain report); "off" is the same records
 unchained, as from a hall before the chain: the hub then skips every chain step.
 
+--cpu: the same two comparisons in CPU time of this process, which a machine shared with
+other work disturbs far less than wall time: record_rating() through the group committer
+(the touch path without HTTP), and the hub's ingest_batch() on 5,000-record batches.
+
 Everything is written under bench/_runs/ (not /tmp, which may be memory). Prints each
 round, then the medians and the ratio; last line: BENCH chain touch_ratio=… drain_ratio=…
 """
@@ -186,6 +190,100 @@ def drain_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]:
     return results
 
 
+def _cpu_per_item(fn, n: int) -> float:
+    start = time.process_time()
+    fn()
+    return (time.process_time() - start) / n * 1e6
+
+
+def cpu_touch_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]:
+    """CPU µs per rating through record_rating() and the group committer."""
+    import uuid as uuidlib
+
+    import kiosk.sync.queue as queue_module
+    from kiosk.ratings.service import record_rating
+
+    chained_link = queue_module.link_records
+    results: dict[bool, list[float]] = {True: [], False: []}
+    inst = work / "cpu-touch"
+    inst.mkdir(parents=True, exist_ok=True)
+    app = create_app({"INSTANCE_PATH": str(inst), "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{inst / 'hall.db'}"})
+    with app.app_context():
+        db.create_all()
+        seed_demo()
+        for i in range(rounds):
+            for chained in (True, False) if i % 2 == 0 else (False, True):
+                queue_module.link_records = (chained_link if chained else
+                                             lambda conn, records: [(None, r) for r in records])
+
+                def rate():
+                    for k in range(n):
+                        record_rating(window_code="A01", level=1 + k % 5, channel="evaluator",
+                                      source_ref=f"b:{uuidlib.uuid4()}")
+
+                results[chained].append(_cpu_per_item(rate, n))
+                print(f"cpu touch round {i} chain {'on ' if chained else 'off'}: "
+                      f"{results[chained][-1]:.0f} µs/rating", flush=True)
+        queue_module.link_records = chained_link
+        db.engine.dispose()
+    return results
+
+
+def cpu_hub_rounds(work: Path, rounds: int) -> dict[bool, list[float]]:
+    """CPU µs per record in the hub's ingest_batch() (PostgreSQL), 5,000 per batch."""
+    from datetime import timedelta
+
+    from kiosk.hub.ingest import ingest_batch
+    from kiosk.models.base import utcnow
+
+    schema = "bench_" + secrets.token_hex(4)
+    with psycopg.connect(sync_bench.PG_DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    results: dict[bool, list[float]] = {True: [], False: []}
+    n = sync_bench.BATCH
+    try:
+        app = create_app({"ROLE": "hub", "INSTANCE_PATH": str(work / "cpu-hub"),
+                          "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        with app.app_context():
+            db.create_all()
+            halls, prev = {}, {True: GENESIS, False: None}
+            for chained in (True, False):
+                code = "CPU-ON" if chained else "CPU-OFF"
+                key = keys.new_hall_key()
+                hall = HubHall(code=code, name=code, settings={},
+                               key_sealed=keys.seal_hall_key(code, key))
+                db.session.add(hall)
+                halls[chained] = (hall, key)
+            db.session.commit()
+            for i in range(rounds):
+                for chained in (True, False) if i % 2 == 0 else (False, True):
+                    items = []
+                    for k, (_, text) in enumerate(sync_bench.payloads(n, utcnow()
+                                                                      - timedelta(days=2))):
+                        record = json.loads(text)
+                        if chained:
+                            record = linked(record, i * n + k + 1, prev[True])
+                            prev[True] = record["chain"]["hash"]
+                        items.append(record)
+                    batch = {"batch_id": f"cpu-{i}", "items": items}
+                    if chained:
+                        batch["chain"] = {"low": i * n + 1, "head": (i + 1) * n}
+                    hall, key = halls[chained]
+                    hall = db.session.get(HubHall, hall.id)
+                    results[chained].append(_cpu_per_item(
+                        lambda b=batch, h=hall, k=key: ingest_batch(h, k, b, utcnow()), n))
+                    print(f"cpu hub round {i} chain {'on ' if chained else 'off'}: "
+                          f"{results[chained][-1]:.0f} µs/record", flush=True)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with psycopg.connect(sync_bench.PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return results
+
+
 def _summary(name: str, unit: str, results: dict[bool, list[float]]) -> float:
     on, off = statistics.median(results[True]), statistics.median(results[False])
     ratio = on / off
@@ -205,10 +303,22 @@ def main() -> None:
     ap.add_argument("--drain", type=int, default=100_000, help="backlog per drain round")
     ap.add_argument("--skip-touch", action="store_true")
     ap.add_argument("--skip-drain", action="store_true")
+    ap.add_argument("--cpu", action="store_true", help="only the CPU-time comparisons")
+    ap.add_argument("--cpu-ratings", type=int, default=2000, help="ratings per CPU round")
     args = ap.parse_args()
     work = RUNS / f"chain-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
     try:
+        if args.cpu:
+            # µs per item: lower is better, so the ratio is off/on (as for rates).
+            touch = cpu_touch_rounds(work, args.rounds, args.cpu_ratings)
+            hub = cpu_hub_rounds(work, args.rounds)
+            touch_ratio = _summary("CPU per touch rating (inverted)", "ratings/CPU-s",
+                                   {k: [1e6 / v for v in vs] for k, vs in touch.items()})
+            hub_ratio = _summary("CPU per hub record (inverted)", "records/CPU-s",
+                                 {k: [1e6 / v for v in vs] for k, vs in hub.items()})
+            print(f"BENCH chain cpu_touch_ratio={touch_ratio:.3f} cpu_hub_ratio={hub_ratio:.3f}")
+            return
         touch_ratio = drain_ratio = float("nan")
         if not args.skip_touch:
             touch: dict[bool, list[float]] = {True: [], False: []}
