@@ -26,8 +26,14 @@ REQUIRED = _l("此项必填。")
 ROLE_LABELS = {"admin": _l("系统管理员"), "manager": _l("大厅管理员"),
                "handler": _l("差评处理人"), "auditor": _l("审计员（只读）")}
 PAUSE_LABELS = {"午休": _l("午休"), "培训": _l("培训"), "临时离开": _l("临时离开"), "其他": _l("其他")}
-# 统一社会信用代码: 18 characters from digits and capitals without I, O, S, V, Z.
-CREDIT_CODE = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+
+
+def valid_credit_code(_form, field):
+    """统一社会信用代码 with its GB 32100-2015 check character (kiosk/departments)."""
+    try:
+        credit_code.validate(field.data or "")
+    except credit_code.CreditCodeError as exc:
+        raise ValidationError(CREDIT_CODE_PROBLEMS[exc.reason]) from exc
 
 
 def _strip(value):
@@ -123,10 +129,7 @@ class DepartmentForm(FlaskForm):
     active = BooleanField(_l("启用"), default=True)
 
     def validate_credit_code(self, field):
-        try:
-            credit_code.validate(field.data or "")
-        except credit_code.CreditCodeError as exc:
-            raise ValidationError(CREDIT_CODE_PROBLEMS[exc.reason]) from exc
+        valid_credit_code(self, field)
 
 
 class ImportForm(FlaskForm):
@@ -155,8 +158,7 @@ class HallForm(FlaskForm):
                               validators=[DataRequired(REQUIRED), Regexp(r"^\d{6,12}$",
                                           message=_l("行政区划代码应为 6–12 位数字。"))])
     dept_code = StringField(_l("统一社会信用代码"), filters=[_upper], description=_l("18 位"),
-                            validators=[DataRequired(REQUIRED), Regexp(CREDIT_CODE,
-                                        message=_l("统一社会信用代码应为 18 位数字或大写字母。"))])
+                            validators=[DataRequired(REQUIRED), valid_credit_code])
     allow_uninvited = BooleanField(_l("允许未经邀请的主动评价"))
     voice_enabled = BooleanField(_l("语音提示"))
     public_base_url = StringField(_l("二维码公网地址"), filters=[_text],

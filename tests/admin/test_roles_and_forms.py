@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from kiosk.extensions import db
-from kiosk.models import ApiToken, AuditLog, Hall, ServiceItem, Staff, User, Window
+from kiosk.models import ApiToken, AuditLog, Department, Hall, ServiceItem, Staff, User, Window
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -59,7 +59,7 @@ def test_auditor_reads_but_every_post_is_refused(app, as_role):
         "/admin/services/new": {"code": "999", "name": "某事项"},
         "/admin/tokens": {"name": "erp"},
         "/admin/tokens/1/revoke": {},
-        "/admin/settings": {"name": "x", "region_code": "530102", "dept_code": "11530102MB1234567X"},
+        "/admin/settings": {"name": "x", "region_code": "530102", "dept_code": "11530102MB00000014"},
         "/admin/users/new": {"username": "eve", "role": "admin", "password": "pass-word-99",
                              "confirm": "pass-word-99"},
         "/admin/users/1/active": {},
@@ -118,14 +118,17 @@ def test_window_form_bad_input(app, as_role, data, field_error):
     ("/admin/services/new", {"code": "53-01", "name": "某"}, "事项编码只能包含"),
     ("/admin/services/new", {"code": "530102001000", "name": "某"}, "已存在"),
     ("/admin/tokens", {"name": "有 空格"}, "只能包含"),
-    ("/admin/settings", {"name": "厅", "region_code": "5301", "dept_code": "11530102MB1234567X"}, "6–12 位"),
+    ("/admin/settings", {"name": "厅", "region_code": "5301", "dept_code": "11530102MB00000014"}, "6–12 位"),
     ("/admin/settings", {"name": "厅", "region_code": "530102", "dept_code": "11530102MB123456"}, "18 位"),
-    ("/admin/settings", {"name": "厅", "region_code": "530102", "dept_code": "11530102MB1234567X",
+    ("/admin/settings", {"name": "厅", "region_code": "530102", "dept_code": "11530102MB1234567X"}, "校验位"),
+    ("/admin/departments/new", {"name": "某局", "credit_code": "11530102MB1234567X"}, "校验位"),
+    ("/admin/departments/new", {"name": "重复", "credit_code": "11530102MB00000014"}, "已存在"),
+    ("/admin/settings", {"name": "厅", "region_code": "530102", "dept_code": "11530102MB00000014",
                          "public_base_url": "ftp://x"}, "http://"),
 ])
 def test_other_forms_bad_input(app, as_role, path, data, message):
     manager = as_role("manager")
-    before = {m: count(app, m) for m in (Staff, ServiceItem, ApiToken, AuditLog)}
+    before = {m: count(app, m) for m in (Staff, ServiceItem, ApiToken, AuditLog, Department)}
     with app.app_context():
         hall_before = db.session.scalars(sa.select(Hall)).one().region_code
     r = manager.post(path, data)
@@ -140,7 +143,7 @@ def test_other_forms_bad_input(app, as_role, path, data, message):
 def test_settings_saved_and_audited(app, as_role):
     manager = as_role("manager")
     r = manager.post("/admin/settings", {"name": "新大厅", "region_code": "530102001",
-                                         "dept_code": "11530102MB1234567X", "voice_enabled": "y",
+                                         "dept_code": "11530102MB00000014", "voice_enabled": "y",
                                          "public_base_url": "https://hall.example.cn"})
     assert r.status_code == 302
     with app.app_context():

@@ -45,9 +45,9 @@ def test_manager_and_handler_take_a_bad_rating_to_closed(app, live_server, brows
     expect(row).to_contain_text("138****5678")
     row.get_by_role("link").click()
     expect(manager.locator("#case-status")).to_have_text("登记")
-    form = manager.get_by_role("form", name="转办")
+    form = manager.get_by_role("form", name="指定承办人")
     form.locator("select[name=assignee_id]").select_option(label="h1 (h1)")
-    step(manager, "转办", "请核实并整改")
+    step(manager, "指定承办人", "请核实并整改")
     case_url = manager.url
 
     handler_ctx, handler = log_in(browser, live_server, "h1")
