@@ -21,7 +21,9 @@ from kiosk.cases import appeals, extensions, labels, service
 from kiosk.cases.exclusions import exclusion_of
 from kiosk.cases.ledger import ledger_xlsx
 from kiosk.extensions import db
+from kiosk.i18n import select_locale
 from kiosk.models.base import utcnow
+from kiosk.models.reasons import reason_texts
 from kiosk.privacy import RevealRefused, reveal_phone
 from kiosk.ratings.levels import LEVEL_NAMES
 from kiosk.stats.indicators import is_overdue
@@ -51,6 +53,27 @@ def case_list():
                            counts=counts, labels=labels, levels=LEVEL_NAMES, mask=labels.mask)
 
 
+def _reason_texts(rating) -> list[str]:
+    from kiosk.ratings.service import current_reasons  # ratings.service imports cases
+
+    template = current_reasons()
+    texts = reason_texts(template.items if template else [], select_locale())
+    return [texts.get(code, code) for code in (rating.reasons or [])]
+
+
+# The six steps a manager follows on the case page; "closed" means all of them are behind.
+PROGRESS_STEPS = ("registered", "assigned", "verified", "rectified", "replied", "revisited")
+
+
+def progress(status: str) -> list[tuple[str, str]]:
+    """(step, "done" | "current" | "todo") for the step progress bar."""
+    if status == "closed":
+        return [(step, "done") for step in PROGRESS_STEPS]
+    at = PROGRESS_STEPS.index(status)
+    return [(step, "done" if i < at else "current" if i == at else "todo")
+            for i, step in enumerate(PROGRESS_STEPS)]
+
+
 @bp.get("/<int:case_id>")
 @role_required(*READERS)
 def case_detail(case_id: int):
@@ -64,7 +87,7 @@ def _detail_page(case, revealed):
         actions=service.allowed_actions(current_user, case, now), mask=labels.mask,
         overdue=is_overdue(case.status, case.due_at, now),
         assignees=service.assignable_users(), departments=service.assignable_departments(),
-        revealed=revealed,
+        revealed=revealed, reason_texts=_reason_texts(case.rating), steps=progress(case.status),
         deadlines=extensions.deadlines_of(case.id), requests=extensions.extensions_of(case.id),
         appeals=appeals.appeals_of(case.id), exclusion=exclusion_of_case(case),
         **evidence_of(case.rating_id),

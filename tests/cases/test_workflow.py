@@ -208,3 +208,4 @@ def test_web_steps_and_error_messages(app, ctx):
     page = web.get(f"/admin/cases/{case_id}").get_data(as_text=True)
     assert "请选择核实结果" in page
     assert db.session.get(BadCase, case_id).status == "assigned"
+
