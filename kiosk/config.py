@@ -17,8 +17,10 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
-    # Seconds a session lives after its last request (Flask's default is 31 days): a kiosk
-    # page polling all day keeps its session alive, a copied admin cookie dies overnight.
+    # Seconds a session cookie is accepted after it was last written (Flask's default is 31
+    # days, and it applies to every session cookie): a copied admin cookie dies within a
+    # working day. A touchscreen's expired session is replaced by its next state poll,
+    # which hands out a fresh CSRF token.
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "JSON_AS_ASCII": False,
     # How long an invitation is offered on the window's screen / evaluator.

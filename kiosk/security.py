@@ -7,7 +7,7 @@ would lose Secure and HSTS would never be sent. PROXY_FIX = {"x_for": 1, "x_prot
 number of proxies in front that set each header) makes werkzeug's ProxyFix take the client
 address and scheme from them. Without it the headers are ignored: a client could write them.
 """
-from flask import Flask, g, request, session
+from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -53,13 +53,6 @@ def trust_proxy(app: Flask) -> None:
 def register(app: Flask) -> None:
     app.session_interface = TlsAwareSessionInterface()
     trust_proxy(app)
-
-    @app.before_request
-    def sessions_expire_when_idle():
-        # Permanent sessions are re-signed on every request, so PERMANENT_SESSION_LIFETIME
-        # is an idle limit; sessionless requests (API, hub, static files) get no cookie.
-        if session and not session.permanent:
-            session.permanent = True
 
     @app.after_request
     def security_headers(response):
