@@ -1,4 +1,5 @@
-"""The one definition of every 好差评 indicator (pure: no database, no Flask).
+"""The one definition of every 好差评 indicator (pure: it reads nothing; the SQL written
+here is only conditions, which kiosk/stats/queries.py runs).
 
 Every page, export, the wall display, the hub dashboard and the quarterly report get their
 figures from here: the SQL in kiosk/stats/queries.py only counts (COUNT/SUM over the
