@@ -53,7 +53,7 @@ def test_flask_init_leaves_a_private_instance(tmp_path, monkeypatch):
 def test_settings_post_with_a_field_missing_is_a_form_error(app):
     add_users(app)
     web = login(app, "root")
-    required = {"name": "大厅", "region_code": "530102", "dept_code": "11530102MB1234567X"}
+    required = {"name": "大厅", "region_code": "530102", "dept_code": "11530102MB00000014"}
     for missing in required:
         data = {k: v for k, v in required.items() if k != missing}
         r = web.post("/admin/settings", data=data, token_from="/admin/settings")
