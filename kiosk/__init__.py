@@ -97,6 +97,7 @@ def _register_admin(app: Flask) -> None:
 def _register_sync_and_hub(app: Flask) -> None:
     """`flask sync …` on every role (a hub can forward upward); the hub only on a hub."""
     from kiosk.sync import bp as sync_bp
+    from kiosk.sync import cli  # noqa: F401  (attaches the commands to the blueprint)
 
     app.register_blueprint(sync_bp)
     if app.config.get("ROLE") == "hub":
