@@ -36,7 +36,8 @@ def run_worker(sock: socket.socket, threads: int) -> None:
     # Short GIL slices: a thread woken by I/O (the committer after its fsync, waitress's
     # socket loop) gets the interpreter back quickly instead of after a 5 ms default slice.
     sys.setswitchinterval(0.0005)
-    serve(create_app(), sockets=[sock], threads=threads, _quiet=True)
+    # poll(), not select(): select() fails outright once any descriptor number passes 1024.
+    serve(create_app(), sockets=[sock], threads=threads, asyncore_use_poll=True, _quiet=True)
 
 
 def main(argv=None) -> None:

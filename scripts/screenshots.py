@@ -68,7 +68,7 @@ def add_week_of_ratings(seed: int = 8):
 
 
 def serve(app) -> tuple[str, object]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
     threading.Thread(target=server.run, daemon=True).start()
     return f"http://127.0.0.1:{server.effective_port}", server
 

@@ -53,9 +53,10 @@ def free_port() -> int:
 
 @pytest.fixture
 def live_server(app):
-    """The app served by a real waitress on loopback, in a background thread."""
+    """The app served by a real waitress on loopback, in a background thread. poll(), not
+    select(): a long test run holds over 1024 descriptors, beyond which select() fails."""
     port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    server = create_server(app, host="127.0.0.1", port=port, threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
