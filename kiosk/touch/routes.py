@@ -64,7 +64,7 @@ def state(code: str):
             if invitation
             else None,
             "allow_uninvited": bool(hall and hall.allow_uninvited),
-            "mobile_qr": mobile_qr_for(invitation),  # one-time code for the phone (issue 7)
+            "mobile_qr": mobile_qr_for(invitation),  # one-time code for the phone
             "csrf_token": generate_csrf(),
         }
     )
