@@ -25,7 +25,7 @@ venv: $(VENV)/.installed translations/en/LC_MESSAGES/messages.mo
 
 # Re-extract every user-visible string and merge it into the catalogues.
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations
 
 # Start the demo hall: web app on $(HOST):$(PORT) (plus, as later issues land, the

@@ -16,11 +16,11 @@ READERS = ("admin", "manager", "auditor")
 FIGURE_READERS = (*READERS, "handler")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NAV = [
-    ("cases.case_list", _l("差评整改"), ("admin", "manager", "handler", "auditor")),
-    ("stats.overview", _l("统计"), FIGURE_READERS),
-    ("stats.rankings", _l("排名"), FIGURE_READERS),
-    ("stats.integrity_page", _l("异常监测"), READERS),
-    ("stats.quarter_report", _l("季度通报"), READERS),
+    ("cases.case_list", _l("差评整改"), ("admin", "manager", "handler", "auditor"), "cases"),
+    ("stats.overview", _l("评价统计"), FIGURE_READERS, "stats"),
+    ("stats.rankings", _l("排名"), FIGURE_READERS, "stats"),
+    ("stats.integrity_page", _l("异常监测"), READERS, "stats"),
+    ("stats.quarter_report", _l("季度通报"), READERS, "stats"),
 ]
 DIMENSION_LABELS = {
     "hall": _l("大厅"), "department": _l("部门"), "window": _l("窗口"),

@@ -27,9 +27,11 @@ def test_manager_adds_a_window_and_a_staff_member(app, live_server, manager, bro
     page.get_by_label("用户名").fill(manager)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="概览")).to_be_visible()
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
 
-    page.get_by_role("link", name="窗口").click()
+    page.get_by_role("link", name="设置", exact=True).click()  # the group opens at its first page
+    expect(page.get_by_role("navigation", name="设置")).to_be_visible()
+    page.get_by_role("link", name="窗口", exact=True).click()
     page.get_by_role("link", name="添加窗口").click()
     page.get_by_label("窗口编号").fill("F01")
     page.get_by_label("窗口名称").fill("")
@@ -42,7 +44,7 @@ def test_manager_adds_a_window_and_a_staff_member(app, live_server, manager, bro
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#window-F01")).to_contain_text("税务窗口")
 
-    page.get_by_role("link", name="工作人员").click()
+    page.get_by_role("link", name="工作人员", exact=True).click()
     page.get_by_role("link", name="添加工作人员").click()
     page.get_by_label("工号").fill("yn0201")
     page.get_by_label("姓名").fill("孙丽")
