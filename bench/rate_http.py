@@ -12,6 +12,8 @@ ratings/s, p50/p99, the ratio, how the CPU was split between wrk and the server,
 that every 201 is stored exactly once.
 
 Run: .venv/bin/python bench/rate_http.py [--connections 8] [--seconds 10]
+     [--serve "--workers 1"]  (compare a setting; the default measures the shipped defaults)
+     [--profile [--samples gil|idle]]  (py-spy the server; raw stacks kept in bench/_runs/)
 Last line: BENCH rate_http ratings_per_s=… baseline_per_s=… ratio=… p99_ms=… …
 """
 import argparse
@@ -96,13 +98,14 @@ def summarise_profile(raw: Path, top: int = 15) -> list[str]:
 
 
 def run_wrk(port: int, path: str, env_extra: dict, connections: int, seconds: int,
-            server_pid: int, profile: Path | None = None) -> dict:
+            server_pid: int, profile: Path | None = None, samples: str = "active") -> dict:
     env = {**os.environ, "BENCH_PATH": path, "BENCH_THREADS": "1", **env_extra}
     spy = None
     if profile is not None:
         spy = subprocess.Popen([str(ROOT / ".venv/bin/py-spy"), "record", "--pid",
                                 str(server_pid), "--subprocesses", "--format", "raw",
-                                "--duration", str(seconds), "--output", str(profile)],
+                                "--duration", str(seconds), "--output", str(profile),
+                                *(["--gil"] if samples == "gil" else ["--idle"] if samples == "idle" else [])],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server0, client0 = cpu_seconds(server_pid), os.times()
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
@@ -140,8 +143,8 @@ def shipped(folder: Path, args) -> tuple[dict, int]:
     con.close()
     port = free_port()
     log = open(folder / "web.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen([PY, "-m", "kiosk.serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen([PY, "-m", "kiosk.serve", "--port", str(port), *args.serve_args],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_up(port, "/touch/A01/state")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -152,13 +155,15 @@ def shipped(folder: Path, args) -> tuple[dict, int]:
         result = run_wrk(port, "/touch/A01/rate", {"BENCH_TOKEN": token, "BENCH_COOKIE": cookie,
                                                   "BENCH_FIRST_ID": str(first)},
                          args.connections, args.seconds, server.pid,
-                         folder / "profile.txt" if args.profile else None)
+                         folder / "profile.txt" if args.profile else None, args.samples)
     finally:
         server.terminate()
         server.wait(10)
         log.close()
     if args.profile and (folder / "profile.txt").exists():
         result["profile"] = summarise_profile(folder / "profile.txt")
+        # The raw stacks outlive the run's folder, for a flame graph or a closer look.
+        shutil.copy(folder / "profile.txt", folder.parent / f"{folder.name}-profile.txt")
     con = sqlite3.connect(inst / "hall.db")
     stored, distinct = con.execute(
         "SELECT count(*), count(DISTINCT invitation_id) FROM rating WHERE channel = 'touch'"
@@ -192,7 +197,14 @@ def main() -> int:
     ap.add_argument("--invitations", type=int, default=60000)
     ap.add_argument("--profile", action="store_true",
                     help="py-spy the shipped server during its run and summarise")
+    ap.add_argument("--samples", choices=("active", "gil", "idle"), default="active",
+                    help="py-spy's samples: threads not idle (default), only those holding the "
+                         "GIL (the Python CPU), or every thread including idle ones (wall time)")
+    ap.add_argument("--serve", dest="serve_args", default="",
+                    help="extra kiosk.serve arguments to compare settings, e.g. '--workers 1'; "
+                         "the default measures the shipped defaults")
     args = ap.parse_args()
+    args.serve_args = args.serve_args.split()
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 1
@@ -210,10 +222,12 @@ def main() -> int:
     print(f"file system: {fs[1]} ({fs[0]}, mounted on {fs[-1]}); shared machine, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; wrk -t1 -c{args.connections} "
           f"-d{args.seconds}s, same for both")
-    for name, r in (("shipped  (kiosk.serve defaults)", ours), ("baseline (naive Flask-SQLAlchemy)", base)):
+    shipped_name = f"shipped  (kiosk.serve {' '.join(args.serve_args) or 'defaults'})"
+    for name, r in ((shipped_name, ours), ("baseline (naive Flask-SQLAlchemy)", base)):
         print(f"{name}: {r['per_s']:.0f} ratings/s, p50 {r['p50_ms']:.1f} ms, p99 "
               f"{r['p99_ms']:.1f} ms, non-2xx {r['non_2xx']}, stored {r['stored']}; CPU: server "
-              f"{r['server_cpu_s']:.1f} s, wrk {r['client_cpu_s']:.1f} s over {args.seconds} s")
+              f"{r['server_cpu_s']:.1f} s ({1000 * r['server_cpu_s'] / max(r['requests'], 1):.2f} "
+              f"ms a request), wrk {r['client_cpu_s']:.1f} s over {args.seconds} s")
     accepted = ours["requests"] - ours["non_2xx"]
     # wrk counts the answers it read; requests still in flight when it stops may be stored too.
     once = ours["stored"] == ours["distinct"] and accepted <= ours["stored"] <= accepted + \
