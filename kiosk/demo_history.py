@@ -208,7 +208,10 @@ def _handle(rng, people, dept_key, case_id: int, registered: datetime, now: date
     if age_days < 2 or at >= now:
         return  # still 登记, waiting for the manager
     dept = db.session.get(Department, case.department_id)
-    cases.transfer(manager, case_id, dept.id, "请核实处理", now=at)
+    if case_id % 2:  # half go to the department's handler by name, half to the department
+        cases.assign(manager, case_id, handler.id, "请核实处理", now=at)
+    else:
+        cases.transfer(manager, case_id, dept.id, "请核实处理", now=at)
     stuck = rng.random() < 0.12  # a department that lets the case lie: overdue later
     if stuck or age_days < 5:
         return

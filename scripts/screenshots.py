@@ -1,9 +1,12 @@
 """Screenshots into screenshots/ (git-ignored): every step of the window terminal at the four
 terminal sizes (1080×1920, 1920×1080, 1280×800, 800×1280) in both languages and both modes,
-and every public page at kiosk (1080×1920) and phone (390×844) sizes plus the wall screen. A throwaway demo hall with a
-week of ratings is served by waitress on loopback; Debian's chromium takes the pictures.
+every public page at kiosk (1080×1920) and phone (390×844) sizes plus the wall screen, and
+the manager's pages (workbench, statistics, rankings, case list and case page) at the admin
+sizes (1920×1080, 1366×768, 1280×800, 390×844) in both languages. A throwaway demo hall
+with five weeks of history and a morning of ratings is served by waitress on loopback;
+Debian's chromium takes the pictures.
 
-    .venv/bin/python scripts/screenshots.py [--out screenshots]
+    .venv/bin/python scripts/screenshots.py [--out screenshots] [--only terminal|public|admin]
 """
 import argparse
 import itertools
@@ -28,9 +31,17 @@ from kiosk.invitations.service import create_invitation  # noqa: E402
 from kiosk.models import Rating, Window  # noqa: E402
 from kiosk.seed import seed_demo  # noqa: E402
 from kiosk.timeutil import HALL_TZ, to_utc  # noqa: E402
-from tests.browser.layout import TERMINAL_SIZES, walk_terminal  # noqa: E402
+from tests.browser.layout import (  # noqa: E402
+    ADMIN_SIZES,
+    TERMINAL_SIZES,
+    add_admin_demo,
+    admin_pages,
+    log_in,
+    walk_terminal,
+)
 
 CHROMIUM = "/usr/bin/chromium"
+ADMIN_PASSWORD = "Screenshots-only-1"
 SIZES = {
     "kiosk": {"width": 1080, "height": 1920},
     "phone": {"width": 390, "height": 844},
@@ -46,6 +57,7 @@ def demo_app(instance: Path):
         db.create_all()
         seed_demo()
         add_week_of_ratings()
+        app.config["SHOT_CASE_ID"] = add_admin_demo(password=ADMIN_PASSWORD, weeks=5)
     return app
 
 
@@ -103,11 +115,31 @@ def shoot_terminal(app, base, browser, out: Path):
     context.close()
 
 
+def shoot_admin(app, base, browser, out: Path):
+    """The manager's pages at every admin size in both languages, the whole page:
+    admin-<page>-<size>[-en].png."""
+    context = browser.new_context(viewport=ADMIN_SIZES["1920x1080"], locale="zh-CN")
+    page = context.new_page()
+    log_in(page, base, "manager", ADMIN_PASSWORD)
+    for size, viewport in ADMIN_SIZES.items():
+        page.set_viewport_size(viewport)
+        today = datetime.now(HALL_TZ).date()
+        pages = admin_pages(app.config["SHOT_CASE_ID"], today)
+        for (name, path), lang in itertools.product(pages.items(), ("zh_CN", "en")):
+            sep = "&" if "?" in path else "?"
+            page.goto(f"{base}{path}{sep}lang={lang}")
+            suffix = "" if lang == "zh_CN" else "-en"
+            page.screenshot(path=out / f"admin-{name}-{size}{suffix}.png", full_page=True)
+    context.close()
+
+
 def main() -> None:
     logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" chatter
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "screenshots"))
-    out = Path(parser.parse_args().out)
+    parser.add_argument("--only", choices=("terminal", "public", "admin"))
+    args = parser.parse_args()
+    out, only = Path(args.out), args.only
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         app = demo_app(Path(tmp))
@@ -115,8 +147,11 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM,
                                         args=["--no-sandbox", "--disable-gpu"])
-            shoot_terminal(app, base, browser, out)
-            for size in ("wall", "kiosk", "phone"):
+            if only in (None, "terminal"):
+                shoot_terminal(app, base, browser, out)
+            if only in (None, "admin"):
+                shoot_admin(app, base, browser, out)
+            for size in ("wall", "kiosk", "phone") if only in (None, "public") else ():
                 context = browser.new_context(viewport=SIZES[size], locale="zh-CN",
                                               is_mobile=size == "phone", has_touch=size != "wall")
                 page = context.new_page()

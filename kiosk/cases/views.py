@@ -53,7 +53,7 @@ def case_list():
                            counts=counts, labels=labels, levels=LEVEL_NAMES, mask=labels.mask)
 
 
-def _reason_texts(rating) -> list[str]:
+def rating_reason_texts(rating) -> list[str]:
     from kiosk.ratings.service import current_reasons  # ratings.service imports cases
 
     template = current_reasons()
@@ -87,7 +87,7 @@ def _detail_page(case, revealed):
         actions=service.allowed_actions(current_user, case, now), mask=labels.mask,
         overdue=is_overdue(case.status, case.due_at, now),
         assignees=service.assignable_users(), departments=service.assignable_departments(),
-        revealed=revealed, reason_texts=_reason_texts(case.rating), steps=progress(case.status),
+        revealed=revealed, reason_texts=rating_reason_texts(case.rating), steps=progress(case.status),
         deadlines=extensions.deadlines_of(case.id), requests=extensions.extensions_of(case.id),
         appeals=appeals.appeals_of(case.id), exclusion=exclusion_of_case(case),
         **evidence_of(case.rating_id),

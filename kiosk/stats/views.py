@@ -1,5 +1,8 @@
 """/admin/stats: statistics, rankings, integrity flags and live alerts; CSV/XLSX export."""
+from datetime import date, timedelta
+
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -28,6 +31,18 @@ DIMENSION_LABELS = {
     "reason": _l("差评原因"), "day": _l("日"), "week": _l("周（周一）"), "month": _l("月"),
     "quarter": _l("季度"), "year": _l("年"),
 }
+
+
+GRAIN_NOTES = {"day": _l("每根柱为一天；没有评价的日期为空柱，满意率线在该处断开。"),
+               "week": _l("每根柱为一周（周一起）；没有评价的周为空柱。"),
+               "month": _l("每根柱为一个月；没有评价的月份为空柱。")}
+
+
+def quick_ranges(today: date) -> list[tuple[str, date, date]]:
+    """The periods a manager asks for most, as one-click links beside the filter bar."""
+    return [(_("今天"), today, today), (_("近 7 天"), today - timedelta(days=6), today),
+            (_("近 30 天"), today - timedelta(days=29), today),
+            (_("本月"), today.replace(day=1), today)]
 
 
 def _params():
@@ -72,12 +87,14 @@ def overview():
         indicators=[(i, i.compute(figures)) for i in indicators.INDICATORS],
         explanations=indicators.explanations(),
         alerts=integrity.current_alerts(now),
-        level_chart=charts.level_distribution(total.counts, "评价等级分布"),
-        trend_chart=charts.trend([(r.label, r.total, r.good_rate) for r in trend_rows],
-                                 "评价数量与满意率趋势"),
+        level_chart=charts.level_distribution(total.counts, _("评价等级分布")),
+        trend_chart=charts.trend(charts.zero_filled(trend_rows, period, grain),
+                                 _("评价数量与满意率趋势")),
+        grain_note=GRAIN_NOTES[grain],
+        quick_ranges=quick_ranges(to_local(now).date()),
         # The hourly rollup is per window and hall only: no heatmap for one department.
         heat_chart=None if department_id else charts.hour_weekday_heatmap(
-            queries.heatmap(period, window_id), "评价时段分布（星期 × 小时）"),
+            queries.heatmap(period, window_id), _("评价时段分布（星期 × 小时）")),
     )
 
 
@@ -90,7 +107,9 @@ def rankings():
                                           str(DIMENSION_LABELS[dimension]))
     return render_template("stats/rankings.html", period=period, dimension=dimension,
                            dimensions={k: DIMENSION_LABELS[k] for k in queries.RANK_DIMENSIONS},
-                           headers=headers, table=table)
+                           headers=headers, table=table, department_id=department_id,
+                           departments=queries.departments(),
+                           quick_ranges=quick_ranges(to_local(utcnow()).date()))
 
 
 @bp.get("/integrity")

@@ -95,3 +95,81 @@ def walk_terminal(page, base: str, lang: str, elderly: bool, invite, on_step) ->
     expect(page.locator("#query-code")).not_to_be_empty()
     on_step("thanks")
     page.locator("#btn-done").click()
+
+
+# ---- the manager's pages ----------------------------------------------------------------
+
+ADMIN_SIZES = {  # a desktop, the common office laptop, a cheap laptop or tablet, a phone
+    "1920x1080": {"width": 1920, "height": 1080},
+    "1366x768": {"width": 1366, "height": 768},
+    "1280x800": {"width": 1280, "height": 800},
+    "390x844": {"width": 390, "height": 844},
+}
+
+
+def admin_pages(case_id: int, today) -> dict[str, str]:
+    """The manager's daily pages; case_id: a case part-way through its handling."""
+    return {"workbench": "/admin/", "stats": "/admin/stats",
+            "stats-today": f"/admin/stats?from={today}&to={today}",
+            "rankings": "/admin/stats/rankings", "cases": "/admin/cases",
+            "case": f"/admin/cases/{case_id}"}
+
+
+def add_admin_demo(password: str, weeks: int = 2, per_window_day: tuple[int, int] = (4, 9)):
+    """The demo hall's past (kiosk/demo_history.py) and a morning's ratings through the
+    ratings service, two evaluators (one offline), a paused window and one nobody signed
+    in at: what a manager's pages show on an ordinary day. Returns a case part-way
+    through its handling."""
+    import random
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from kiosk.demo_history import seed_history
+    from kiosk.extensions import db
+    from kiosk.models import Device, Window
+    from kiosk.models.base import utcnow
+    from kiosk.models.cases import BadCase
+    from kiosk.ratings.service import current_reasons, record_rating
+    from kiosk.timeutil import to_local, to_utc
+
+    seed_history(weeks=weeks, password=password, per_window_day=per_window_day)
+    rng = random.Random(16)
+    now = utcnow()
+    local_now = to_local(now)
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    elapsed = (local_now - midnight).total_seconds()
+    reasons = [item["code"] for item in current_reasons().items]
+    windows = db.session.scalars(sa.select(Window).order_by(Window.code)).all()
+    for index, window in enumerate(windows):
+        for _ in range(rng.randint(2, 9) if index != 4 else 1):
+            at = midnight + timedelta(seconds=rng.uniform(0.1, 0.98) * elapsed)
+            level = rng.choice((1, 1, 1, 2, 2, 3, 4) if index != 4 else (5,))
+            level = min(max(level, 2), 4) if window.scale == 3 else level
+            record_rating(window_code=window.code, level=level, channel="touch",
+                          reasons=[rng.choice(reasons)] if level >= 4 else [],
+                          rated_at=to_utc(at), now=to_utc(at))
+    by_code = {w.code: w for w in windows}
+    db.session.add_all([
+        Device(window_id=by_code["A01"].id, protocol="evp", port="/dev/ttyUSB0", address=1,
+               online=True, last_seen=now, keys=5, serial_no="EVP-0001"),
+        Device(window_id=by_code["B02"].id, protocol="evp", port="/dev/ttyUSB0", address=2,
+               online=False, last_seen=now - timedelta(hours=3), keys=5, serial_no="EVP-0002"),
+    ])
+    by_code["C01"].paused, by_code["C01"].pause_reason = True, "培训"
+    by_code["D01"].staff_id = None
+    db.session.commit()
+    case_id = db.session.scalars(
+        sa.select(BadCase.id).where(BadCase.status.in_(("verified", "assigned")))
+        .order_by(BadCase.id.desc())).first()
+    return case_id
+
+
+def log_in(page, base: str, username: str, password: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator("nav.nav-groups")).to_be_visible()

@@ -52,8 +52,8 @@ def test_every_output_shows_the_same_figures(app, data):
         assert f"{_pct(part, whole):.2f}%" in quarter_page
     for line in indicators.explanations():  # 口径说明 in the docstrings' words
         assert line in quarter_page
-    assert '<dd id="cases-open">2</dd>' in quarter_page
-    assert '<dd id="cases-overdue">1</dd>' in quarter_page
+    assert re.search(r'id="cases-open">2<', quarter_page)
+    assert re.search(r'id="cases-overdue">1<', quarter_page)
 
     # The wall screen: today's hall tally, open/overdue cases and this month's on-time rate.
     wall = web.get("/display/data.json").get_json()

@@ -128,7 +128,7 @@ def test_stats_pages_state_definitions_and_export(app, data):
     web = login(app, "mgr")
     page = web.get("/admin/stats?from=2026-04-01&to=2026-04-30&by=window").get_data(
         as_text=True)
-    assert '<dd id="total">5</dd>' in page and "80.00%" in page and "20.00%" in page
+    assert 'id="total">5<' in page and "80.00%" in page and "20.00%" in page
     for line in indicators.explanations():
         assert line in page
     assert "<svg" in page and "<title" in page and "<desc" in page
