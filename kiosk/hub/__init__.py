@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("hub", __name__, url_prefix="/hub", cli_group="hub")
 
-from kiosk.hub import cli, routes  # noqa: E402,F401
+from kiosk.hub import cli, nav, pages, routes  # noqa: E402,F401

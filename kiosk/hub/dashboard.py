@@ -1,13 +1,18 @@
 """Per-hall figures for the dashboard, computed in SQL (one grouped query per figure set)."""
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from kiosk.extensions import db
+from kiosk.hub.trend import counts
 from kiosk.models import HubHall, HubRating
 from kiosk.stats import indicators
 from kiosk.timeutil import to_local, to_utc
+
+# A hall's sync daemon reports at least every few minutes while it runs (kiosk/sync/worker.py
+# REPORT_EVERY); a hall silent for longer than this is shown as not heard from.
+SILENT_AFTER = timedelta(minutes=30)
 
 
 @dataclass
@@ -35,7 +40,11 @@ class HallRow:
 
     @staticmethod
     def _figures(total: int, good: int) -> indicators.Figures:
-        return indicators.Figures(ratings=indicators.RatingCounts(n1=good, n4=total - good))
+        return counts(total, good)
+
+    def silent(self, now: datetime, after: timedelta = SILENT_AFTER) -> bool:
+        """Not heard from: never synced, or no batch (not even an idle report) for `after`."""
+        return self.last_sync_at is None or now - self.last_sync_at > after
 
 
 def local_day_start(now_utc: datetime) -> datetime:

@@ -1,4 +1,5 @@
-"""The hub's HTTP side: the machine API for halls and the dashboard for people."""
+"""The hub's HTTP side: the machine API for halls, and appeals for people (the overview
+and the halls' pages: kiosk/hub/pages.py)."""
 import json
 
 from flask import (
@@ -17,9 +18,8 @@ from flask_login import current_user
 
 from kiosk.auth.decorators import role_required
 from kiosk.extensions import db
-from kiosk.hub import bp, chain_check, chain_status, forwarded_appeals
+from kiosk.hub import bp, chain_check, forwarded_appeals
 from kiosk.hub.auth import Refused, authenticate
-from kiosk.hub.dashboard import department_overview, hall_overview
 from kiosk.hub.ingest import ingest_batch
 from kiosk.hub.published import published_config
 from kiosk.integrity.chain import is_hash
@@ -113,15 +113,6 @@ def config():
     except Refused as exc:
         return _refusal(exc)
     return _json_answer(published_config(hall))
-
-
-@bp.get("/")
-@role_required("admin", "manager", "auditor")
-def dashboard():
-    now = utcnow()
-    return render_template("hub/dashboard.html", halls=hall_overview(now), now=now,
-                           departments=department_overview(now),
-                           **chain_status.dashboard_context())
 
 
 @bp.app_template_filter("hub_local_time")

@@ -9,6 +9,13 @@ LAYOUT_PROBLEMS_JS = """(whole) => {
   const name = (e) => e.id ? '#' + e.id :
       (e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') +
        ' "' + (e.textContent || e.getAttribute('aria-label') || '').trim().slice(0, 24) + '"');
+  const hiddenForScreenReaders = (e) => {
+    for (let a = e; a; a = a.parentElement) {
+      const c = getComputedStyle(a).clip;
+      if (c && c !== 'auto') return true;
+    }
+    return false;
+  };
   const controls = [...document.querySelectorAll(
       'button, a[href], input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])')]
       .filter(shown);
@@ -35,6 +42,7 @@ LAYOUT_PROBLEMS_JS = """(whole) => {
     if (!hasText) continue;
     const style = getComputedStyle(e);
     if (style.display === 'inline') continue;
+    if (hiddenForScreenReaders(e)) continue;  // .visually-hidden: clipped on purpose
     const slack = 0.3 * parseFloat(style.fontSize);
     if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + slack) {
       problems.push(`clipped text: ${name(e)} content ${e.scrollWidth}×${e.scrollHeight} in ${e.clientWidth}×${e.clientHeight}`);

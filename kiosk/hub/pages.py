@@ -1,0 +1,62 @@
+"""The supervisor's pages: the overview across halls and one page per hall."""
+import sqlalchemy as sa
+from flask import abort, render_template
+from flask_babel import gettext as _
+
+from kiosk.auth.decorators import role_required
+from kiosk.cases import labels
+from kiosk.extensions import db
+from kiosk.hub import bp, chain_status, drilldown, trend
+from kiosk.hub.dashboard import SILENT_AFTER, department_overview, hall_overview
+from kiosk.i18n import select_locale
+from kiosk.models import HubHall
+from kiosk.models.base import utcnow
+from kiosk.stats import charts, indicators
+
+READERS = ("admin", "manager", "auditor")
+
+
+def _month(points) -> dict:
+    """The 30-day figures and chart every page shows."""
+    total = sum(p.total for p in points)
+    return {"days": points, "month_total": total,
+            "month": indicators.satisfaction(trend.counts(total, sum(p.good for p in points)))}
+
+
+@bp.get("/")
+@role_required(*READERS)
+def dashboard():
+    now = utcnow()
+    halls = hall_overview(now)
+    today = indicators.satisfaction(trend.counts(sum(h.today for h in halls),
+                                                 sum(h.today_good for h in halls)))
+    days = trend.daily(now)
+    chains = chain_status.dashboard_context()
+    return render_template(
+        "hub/dashboard.html", halls=halls, now=now, today=today,
+        silent_minutes=int(SILENT_AFTER.total_seconds() // 60),
+        unreviewed_incidents=sum(c.incident_total for c in chains["chains"]),
+        today_total=sum(h.today for h in halls),
+        overdue=sum(h.bad_overdue for h in halls), silent=[h for h in halls if h.silent(now)],
+        trend_chart=charts.trend(trend.chart_points(days), _("近30日各大厅评价数量与满意率")),
+        departments=department_overview(now), **_month(days), **chains)
+
+
+@bp.get("/halls/<code>")
+@role_required(*READERS)
+def hall(code: str):
+    now = utcnow()
+    row = next((h for h in hall_overview(now) if h.code == code), None)
+    if row is None:
+        abort(404)
+    days = trend.daily(now, hall=code)
+    return render_template(
+        "hub/hall.html", hall=row, now=now,
+        registered=db.session.scalar(sa.select(HubHall).where(HubHall.code == code)),
+        trend_chart=charts.trend(trend.chart_points(days), _("近30日评价数量与满意率")),
+        windows=drilldown.windows(code, now),
+        departments=[d for d in department_overview(now) if d.hall == code],
+        cases=drilldown.cases(code, now, select_locale()), cases_shown=drilldown.CASES_SHOWN,
+        status_names=labels.STATUS,
+        chain=next((c for c in chain_status.chain_overview() if c.code == code), None),
+        **_month(days))
