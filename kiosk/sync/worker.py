@@ -32,6 +32,8 @@ from kiosk.timeutil import iso_utc
 BACKOFF_CAP = 60.0
 IDLE_POLL = 2.0
 BACKLOG_REFRESH = timedelta(seconds=10)  # counting a big backlog per batch would cost more
+# An idle hall still tells the hub where it stands this often (the hub's "not heard from").
+REPORT_EVERY = timedelta(minutes=5)
 
 
 log = logging.getLogger("kiosk.sync")
@@ -65,7 +67,11 @@ class Worker:
         self.settings = settings
         self.client = client or HubClient(settings)
         self.config_due_at: datetime | None = None
-        self._backlog: tuple[datetime, dict] | None = None
+        # store.backlog() as last counted, and the rows settled since (kiosk/sync/store.py).
+        self._backlog: tuple[datetime, store.Backlog] | None = None
+        self._settled_since = self._dead_since = 0
+        self._backlog_lock = threading.Lock()
+        self._reported: tuple[datetime, dict] | None = None  # the last backlog the hub got
         self._config_lock = threading.Lock()  # drain(parallel=…) shares one worker
         # Records were confirmed since the hub last heard where this hall's chain stands.
         self._chain_unreported = False
@@ -84,12 +90,27 @@ class Worker:
         except HubError as exc:
             store.note_failure(self.engine, now, f"config: {exc}")
 
-    def _backlog_report(self, now: datetime) -> dict:
-        if self._backlog is None or now - self._backlog[0] > BACKLOG_REFRESH:
-            b = store.backlog(self.engine)
-            self._backlog = (now, {"pending": b.pending, "oldest_at": iso_utc(b.oldest_at),
-                                   "dead": b.dead})
-        return self._backlog[1]
+    def _backlog_report(self, now: datetime, sending: int = 0) -> dict:
+        """The backlog as `flask sync status` counts it (store.backlog), as it stands once
+        the `sending` rows of this batch are confirmed: the hub stores it on receipt, when
+        they are. Counted afresh every BACKLOG_REFRESH; in between lowered by what settled."""
+        with self._backlog_lock:
+            if self._backlog is None or now - self._backlog[0] > BACKLOG_REFRESH:
+                self._backlog = (now, store.backlog(self.engine))
+                self._settled_since = self._dead_since = 0
+            b = self._backlog[1]
+            pending = max(b.pending - self._settled_since - sending, 0)
+            return {"pending": pending, "oldest_at": iso_utc(b.oldest_at) if pending else None,
+                    "dead": b.dead + self._dead_since}
+
+    def _note_settled(self, settled: int, dead: int) -> None:
+        with self._backlog_lock:
+            self._settled_since += settled
+            self._dead_since += dead
+
+    def _note_reported(self, now: datetime, backlog: dict) -> None:
+        with self._backlog_lock:
+            self._reported = (now, backlog)
 
     def run_once(self, now: datetime) -> SyncResult:
         self._maybe_fetch_config(now)
@@ -100,8 +121,9 @@ class Worker:
         texts = [c.payload_text for c in claimed]
         if self.settings.send_contact:
             texts = add_contacts(self.engine, claimed, self.settings.key)
+        backlog = self._backlog_report(now, len(claimed))
         body = encode_batch(batch_id=str(uuid.uuid4()), hall_id=self.settings.hall_id,
-                            sent_at=iso_utc(now), backlog=self._backlog_report(now),
+                            sent_at=iso_utc(now), backlog=backlog,
                             item_texts=texts, chain=store.chain_report(self.engine))
         try:
             answer = self.client.send_batch(body)
@@ -115,6 +137,8 @@ class Worker:
         store.settle(self.engine, now, confirmed=confirmed, rejected=rejected,
                      unanswered=unanswered, error="not answered by hub")
         store.note_success(self.engine, now, len(confirmed))
+        self._note_settled(len(confirmed) + len(rejected), len(rejected))
+        self._note_reported(now, backlog)
         self._chain_unreported = self._chain_unreported or bool(confirmed)
         return SyncResult(taken=len(claimed), accepted=len(answer["stored"]),
                           duplicate=len(answer["duplicate"]), refused=len(rejected),
@@ -124,19 +148,22 @@ class Worker:
     def report_chain(self, now: datetime) -> None:
         """Once the outbox is drained, an empty batch tells the hub where the chain stands
         (kiosk/sync/store.py chain_report), so it judges a hole in what it received now
-        rather than with the next rating."""
-        if not self._chain_unreported:
+        rather than with the next rating; and the backlog, whenever it differs from what the
+        hub last got (a rejection, the last batch) and every REPORT_EVERY while idle."""
+        backlog = self._backlog_report(now)
+        last = self._reported
+        if not (self._chain_unreported or last is None or last[1] != backlog
+                or now - last[0] >= REPORT_EVERY):
             return
-        chain = store.chain_report(self.engine)
-        if chain is not None:
-            body = encode_batch(batch_id=str(uuid.uuid4()), hall_id=self.settings.hall_id,
-                                sent_at=iso_utc(now), backlog=self._backlog_report(now),
-                                item_texts=[], chain=chain)
-            try:
-                self.client.send_batch(body)
-            except HubError:
-                return  # the next idle round tries again
+        body = encode_batch(batch_id=str(uuid.uuid4()), hall_id=self.settings.hall_id,
+                            sent_at=iso_utc(now), backlog=backlog, item_texts=[],
+                            chain=store.chain_report(self.engine))
+        try:
+            self.client.send_batch(body)
+        except HubError:
+            return  # the next idle round tries again
         self._chain_unreported = False
+        self._note_reported(now, backlog)
 
 
 def drain(worker, clock: Callable[[], datetime] = utcnow, parallel: int = 1,

@@ -2,6 +2,7 @@
 control outside the viewport, none overlapping, no clipped text, never sideways scrolling
 (scrolling down is fine); axe finds nothing serious. KIOSK_SCREENSHOT_DIR=… keeps pictures."""
 import itertools
+import json
 import os
 import uuid
 from datetime import timedelta
@@ -17,7 +18,15 @@ from kiosk.sync import settings
 from kiosk.sync.worker import Worker, drain
 from tests.browser.layout import layout_problems
 from tests.browser.test_a11y import serious_violations
-from tests.hubkit import HALL_CODE, add_hall, configure_hall, hall_key, hub_app, hub_url, pg_url  # noqa: F401
+from tests.hubkit import (  # noqa: F401  (the hub fixtures)
+    HALL_CODE,
+    add_hall,
+    configure_hall,
+    hall_key,
+    hub_app,
+    hub_url,
+    pg_url,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.timeout(300)]
 HUB_SIZES = {"1920x1080": {"width": 1920, "height": 1080},
@@ -28,7 +37,7 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def hub_with_data(app, hub_app, hub_url, hall_key):
+def hub_with_data(app, hub_app, hub_url, hall_key):  # noqa: F811  (fixtures from hubkit)
     configure_hall(app, hub_url, hall_key)
     with app.app_context():
         for days_ago, window, level in itertools.product(range(0, 12, 2), ("A01", "A02", "B01"),
@@ -69,6 +78,10 @@ def test_hub_pages_fit_every_size(hub_with_data, browser):
             found[f"{size} {name} {lang}"] = problems
         if out:
             Path(out).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{out}/hub-{name}-{size}-{lang}.png", full_page=True)
+            shot = f"{out}/hub-{name}-{size}-{lang}"
+            page.screenshot(path=f"{shot}.png", full_page=size != "390x844")
+            if size == "390x844":  # a phone: one screen at the top, one at the first table
+                page.locator("table").first.evaluate("e => e.scrollIntoView()")
+                page.screenshot(path=f"{shot}-table.png")
     context.close()
-    assert found == {}
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)

@@ -4,10 +4,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from kiosk.auth.cli import create_user
 from kiosk.extensions import db
 from kiosk.hub import trend
+from kiosk.models import HubHall
 from kiosk.models.base import utcnow
 from kiosk.ratings.service import record_rating
 from kiosk.stats import indicators
@@ -108,3 +110,48 @@ def test_hub_menu_and_no_hall_pages_at_the_hub(hub_app):
 def test_hall_pages_stay_at_a_hall(client):
     assert client.get("/admin/").status_code == 302  # to the login, as before
     assert client.get("/touch/A01").status_code == 200
+
+
+def hub_backlog(hub_app, code: str = HALL_CODE) -> tuple:
+    with hub_app.app_context():
+        h = db.session.scalar(sa.select(HubHall).where(HubHall.code == code))
+        db.session.remove()
+        return h.reported_backlog, h.reported_dead, h.reported_oldest_at
+
+
+def status_backlog(app) -> tuple[int, int, str]:
+    """(backlog, dead letters, oldest unsynced) as the hall's `flask sync status` prints them."""
+    out = app.test_cli_runner().invoke(args=["sync", "status"]).output
+    field = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in out.splitlines()
+             if ":" in line}
+    return int(field["backlog"]), int(field["dead letters"]), field["oldest unsynced"]
+
+
+def test_the_hubs_hall_backlog_is_the_halls_sync_status(app, hub_app, hub_url, hall_key):
+    configure_hall(app, hub_url, hall_key, SYNC_BATCH_SIZE=10)
+    for level in [1, 2, 3] * 8 + [5]:
+        rate(app, level)
+    with app.app_context():
+        worker = Worker(db.engine, settings.load(app))
+        now = utcnow()
+        seen = []
+        for _ in range(4):  # batch by batch: after each, both say what is left
+            result = worker.run_once(now)
+            backlog, dead, oldest = status_backlog(app)
+            assert hub_backlog(hub_app)[:2] == (backlog, dead)
+            assert oldest.startswith("-") == (hub_backlog(hub_app)[2] is None)
+            seen.append(backlog)
+            if not result.more:
+                break
+        assert seen[0] > seen[1] > 0 and seen[-1] == 0, seen
+        # A record the hub rejects becomes a dead letter: the idle report says so.
+        rate(app, 2)
+        db.session.execute(sa.text("UPDATE outbox SET payload = replace(payload, :a, :b) "
+                                   "WHERE sent_at IS NULL"),
+                           {"a": '"level": 2', "b": '"level": 9'})
+        db.session.commit()
+        worker.run_once(now)
+        worker.run_once(now)  # idle: reports the dead letter
+        assert status_backlog(app)[:2] == (0, 1)
+        assert hub_backlog(hub_app)[:2] == (0, 1)
+        worker.close()
