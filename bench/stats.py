@@ -36,7 +36,7 @@ from kiosk.extensions import db  # noqa: E402
 from kiosk.models import Department, ServiceItem, Staff, User, Window  # noqa: E402
 from kiosk.models.base import utcnow  # noqa: E402
 from kiosk.seed import ensure_base  # noqa: E402
-from kiosk.stats import rollup  # noqa: E402
+from kiosk.stats import case_rollup, rollup  # noqa: E402
 from kiosk.stats.report import Quarter  # noqa: E402
 from kiosk.timeutil import to_local  # noqa: E402
 
@@ -44,7 +44,7 @@ DEPARTMENTS = 40
 WINDOWS = 50
 SERVICES = 80
 DAYS = 730
-DATA_DIR = ROOT / "instance" / "bench-stats"
+DATA_DIR = ROOT / "bench" / "_runs" / "stats"
 PASSWORD = "bench-stats-1"
 
 # Hall hours 08:00–17:00 local = 00:00–09:00 UTC, so the UTC day of day_start is right.
@@ -85,16 +85,19 @@ SELECT id, window_id, service_id, staff_id, rated_at, rated_at, rated_at,
        CASE WHEN is_default THEN 'defaulted' ELSE 'rated' END
 FROM rating WHERE NOT uninvited
 """
+# A deadline is the end of a hall-local day (as kiosk/cases/deadlines.py sets it): 21 days on.
+DUE = ("datetime(date(rated_at, '+8 hours', '+21 days'), '+86399 seconds', '-8 hours') "
+       "|| '.000000'")
 CASES = """
 INSERT INTO bad_case (rating_id, rated_at, window_id, real_name, status, registered_at, due_at, original_due_at,
                       appeal_status, done_at, revisited_at, closed_at, department_id)
 SELECT id, rated_at, window_id, 0, CASE WHEN rated_at < :recent THEN 'closed' ELSE 'assigned' END, rated_at,
-       datetime(rated_at, '+21 days') || '.000000', datetime(rated_at, '+21 days') || '.000000',
+       due, due,
        'none',
        CASE WHEN rated_at < :recent THEN datetime(rated_at, '+' || (abs(random()) % 25)
             || ' days') || '.000000' END,
        NULL, CASE WHEN rated_at < :recent THEN rated_at END, department_id
-FROM rating WHERE level >= 4
+FROM (SELECT *, {DUE} AS due FROM rating WHERE level >= 4)
 """
 DEADLINES = """
 INSERT INTO case_deadline (case_id, due_at, effective_at, set_by)
@@ -139,7 +142,7 @@ def fill(app, n: int) -> None:
                        "services": SERVICES, "departments": DEPARTMENTS})
     con.execute(INVITATIONS)
     recent = (datetime.combine(today, datetime.min.time()) - timedelta(days=30)).isoformat(" ")
-    con.execute(CASES, {"recent": recent})
+    con.execute(CASES.replace("{DUE}", DUE), {"recent": recent})
     con.execute(DEADLINES)
     con.commit()
     print(f"filled {n:,} ratings in {time.perf_counter() - t:.1f} s", flush=True)
@@ -148,6 +151,7 @@ def fill(app, n: int) -> None:
         t = time.perf_counter()
         with write_transaction(db.session()) as conn:
             rollup.rebuild(conn)
+            case_rollup.rebuild(conn)
             db.session.commit()
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
@@ -190,6 +194,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=DATA_DIR,
                         help="where the database is made (a real disk, not tmpfs)")
     parser.add_argument("--keep", action="store_true", help="reuse a database made before")
+    parser.add_argument("--build-only", action="store_true",
+                        help="make the database (kept) and stop before timing")
     args = parser.parse_args()
     tmp = args.dir.resolve()
     reuse = args.keep and (tmp / "hall.db").exists()
@@ -203,6 +209,8 @@ def main() -> None:
             with app.app_context():
                 db.create_all()
             fill(app, args.ratings)
+        if args.build_only:
+            return
         client = app.test_client()
         html = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
@@ -247,7 +255,7 @@ def main() -> None:
               f"baseline_raw_ms={raw:.1f} dept_vs_raw={d50 / raw:.3f} "
               f"report_vs_raw={q50 / raw:.3f}")
     finally:
-        if not args.keep:
+        if not (args.keep or args.build_only):
             shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -31,6 +31,7 @@ from kiosk.models import AuditLog
 from kiosk.models.base import utcnow
 from kiosk.models.case_decisions import EXCLUSION_GROUNDS, CaseAppeal
 from kiosk.models.cases import BadCase, CaseStep
+from kiosk.stats import case_rollup
 from kiosk.sync.events import queue_rating_event
 
 DECIDERS = {"manager": "hall", "hub": "hub"}
@@ -96,6 +97,16 @@ def settle_appeal(conn, appeal_id, *, accept: bool, note: str, decided_by: str,
     c = conn.execute(sa.select(case.c.id, case.c.rating_id, case.c.status, case.c.due_at)
                      .where(case.c.id == row.case_id)).one()
     outcome = "accepted" if accept else "rejected"
+    with case_rollup.tracking(conn, c.id):
+        _settle(conn, appeal_id, c, row, accept=accept, outcome=outcome, note=note,
+                decided_by=decided_by, at=at)
+    return True
+
+
+def _settle(conn, appeal_id, c, row, *, accept, outcome, note, decided_by, at) -> None:
+    """The decision's rows (inside settle_appeal's case_rollup.tracking())."""
+    appeal = CaseAppeal.__table__
+    case = BadCase.__table__
     conn.execute(appeal.update().where(appeal.c.id == appeal_id).values(
         status=outcome, decided_by=decided_by, decided_at=at, decision_note=note))
     to_status = "closed" if accept else c.status
@@ -121,7 +132,6 @@ def settle_appeal(conn, appeal_id, *, accept: bool, note: str, decided_by: str,
         queue_rating_event(conn, c.rating_id, "case_status", status="closed", due_at=c.due_at,
                            note=f"decide_appeal: {step_note}"[:500], at=at,
                            facts={"action": "decide_appeal", "from_status": c.status})
-    return True
 
 
 def _hub_time(value) -> datetime | None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from kiosk.models import AuditLog, Rating
 from kiosk.models.case_decisions import RatingExclusion
-from kiosk.stats import rollup
+from kiosk.stats import case_rollup, rollup
 from kiosk.sync.events import queue_rating_event
 
 GROUND_OF_VERIFICATION = {"mistaken": "mistaken", "malicious": "malicious"}
@@ -26,7 +26,8 @@ def exclude_rating(conn, *, rating_id, case_id: int, ground: str, source: str, d
                        .where(rating.c.id == rating_id)).one()
     if row.excluded:
         return False
-    conn.execute(rating.update().where(rating.c.id == rating_id).values(excluded=True))
+    with case_rollup.tracking(conn, case_id):
+        conn.execute(rating.update().where(rating.c.id == rating_id).values(excluded=True))
     conn.execute(sa.insert(RatingExclusion).values(
         rating_id=rating_id, case_id=case_id, ground=ground, source=source, appeal_id=appeal_id,
         decided_by=decided_by, decided_at=at, note=note))

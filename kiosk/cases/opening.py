@@ -5,6 +5,7 @@ from kiosk.cases.deadlines import rectification_due
 from kiosk.models.case_decisions import CaseDeadline
 from kiosk.models.cases import BadCase, CaseStep
 from kiosk.ratings.levels import is_bad
+from kiosk.stats import case_rollup
 from kiosk.sync.events import queue_rating_event
 
 _INSERT_CASE = sa.insert(BadCase).returning(BadCase.id)
@@ -30,4 +31,5 @@ def open_case_for(conn, stored, now, *, window_id: int, department_id=None) -> N
     conn.execute(_INSERT_STEP, {"case_id": case_id, "at": now, "actor": SYSTEM_ACTOR,
                                 "action": "register", "from_status": None,
                                 "to_status": "registered", "note": ""})
+    case_rollup.count_case(conn, case_id)
     queue_rating_event(conn, stored.id, "case_status", status="registered", due_at=due, at=now)

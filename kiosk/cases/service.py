@@ -19,7 +19,7 @@ from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
 from kiosk.models.case_decisions import CaseAppeal, CaseExtension
 from kiosk.models.cases import BadCase, CaseStep
-from kiosk.stats import indicators
+from kiosk.stats import case_rollup, indicators
 from kiosk.stats.indicators import is_overdue
 from kiosk.sync.events import queue_rating_event
 
@@ -233,10 +233,11 @@ def _step(user, case_id: int, action: str, note: str, change: Callable[[BadCase,
             raise CaseError(problem, status=409)
         before = {"status": case.status, "appeal_status": case.appeal_status,
                   "due_at": case.due_at.isoformat()}
-        to_status = change(case, now)
+        with case_rollup.tracking(db.session.connection(), case.id, flush=db.session.flush):
+            to_status = change(case, now)
+            case.status = to_status
         db.session.add(CaseStep(case_id=case.id, at=now, actor=user.username, action=action,
                                 from_status=before["status"], to_status=to_status, note=note))
-        case.status = to_status
         audit(user.username, f"case_{action}", "bad_case", case.id, before=before,
               after={"status": to_status, "appeal_status": case.appeal_status,
                      "due_at": case.due_at.isoformat(), "note": note[:200]})

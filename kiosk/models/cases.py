@@ -187,3 +187,30 @@ def _rating_indexes():
 
 
 _rating_indexes()
+
+
+class CaseFacetDay(db.Model):
+    """差评 cases per hall-local day of their rating, per facet value (facet "department":
+    the rating's responsible department, 0 for none; "window": the window) and current
+    deadline, counted as kiosk/stats/indicators.py defines (kiosk/stats/case_rollup.py
+    keeps it; the column names are the indicators' count names)."""
+
+    __tablename__ = "case_facet_day"
+    facet: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    key: Mapped[int] = mapped_column(primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(primary_key=True)
+    cases: Mapped[int] = mapped_column(default=0)
+    finished: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    real_name: Mapped[int] = mapped_column(default=0)
+    real_name_revisited: Mapped[int] = mapped_column(default=0)
+    revisited: Mapped[int] = mapped_column(default=0)
+    revisit_satisfied: Mapped[int] = mapped_column(default=0)
+    open: Mapped[int] = mapped_column(default=0)
+    appeal_base: Mapped[int] = mapped_column(default=0)
+    appealed: Mapped[int] = mapped_column(default=0)
+    appeal_decided: Mapped[int] = mapped_column(default=0)
+    appeal_accepted: Mapped[int] = mapped_column(default=0)
+    undone: Mapped[int] = mapped_column(default=0)
+    unfinished: Mapped[int] = mapped_column(default=0)

@@ -5,18 +5,19 @@ from flask.cli import AppGroup
 
 from kiosk.db_setup import write_transaction
 from kiosk.extensions import db
-from kiosk.stats import rollup
+from kiosk.stats import case_rollup, rollup
 
 stats_cli = AppGroup("stats", help="Statistics.")
 
 
 @stats_cli.command("rebuild")
 def stats_rebuild() -> None:
-    """Recompute the statistics' rollups from the ratings (after ratings arrived another
-    way, e.g. a restored backup or an import). One transaction: readers see the old or the
-    new figures, never a half-built set."""
+    """Recompute the statistics' rollups from the ratings and the 差评 cases (after they
+    arrived another way, e.g. a restored backup or an import). One transaction: readers see
+    the old or the new figures, never a half-built set."""
     with write_transaction(db.session()) as conn:
         rollup.rebuild(conn)
+        case_rollup.rebuild(conn)
         db.session.commit()
     counted = db.session.execute(sa.text(
         "SELECT coalesce(sum(n1 + n2 + n3 + n4 + n5), 0) FROM rating_window_day "

@@ -79,10 +79,11 @@ CASE_COUNTED = "NOT r.excluded"
 # Appeal figures also keep the 差评 that the accepted appeal itself excluded: without them
 # 申诉成立率 would always be 0.
 APPEAL_COUNTED = "(NOT r.excluded OR c.appeal_status = 'accepted')"
-CASE_COUNT_SQL = {
+# Counts fixed by the case's own state (the case rollup, kiosk/stats/case_rollup.py, keeps
+# them per day).
+CASE_FIXED_SQL = {
     "cases": CASE_COUNTED,
     "finished": f"{CASE_COUNTED} AND c.done_at IS NOT NULL",
-    "due": f"{CASE_COUNTED} AND (c.done_at IS NOT NULL OR c.due_at < :now)",
     # Against the deadline in force when the handling was finished (kiosk/cases/deadlines.py).
     "on_time": f"{CASE_COUNTED} AND c.done_at IS NOT NULL "
                f"AND c.done_at <= {sql_deadline_in_force('c.id', 'c.done_at')}",
@@ -92,12 +93,30 @@ CASE_COUNT_SQL = {
     "revisit_satisfied": f"{CASE_COUNTED} AND c.revisited_at IS NOT NULL AND c.revisit_result "
                          f"IN ({', '.join(repr(r) for r in REVISIT_SATISFIED)})",
     "open": f"{CASE_COUNTED} AND {sql_is_open('c.status')}",
-    "overdue": f"{CASE_COUNTED} AND {sql_is_overdue('c.status', 'c.due_at')}",
     "appeal_base": APPEAL_COUNTED,
     "appealed": f"{APPEAL_COUNTED} AND c.appeal_status != 'none'",
     "appeal_decided": f"{APPEAL_COUNTED} AND c.appeal_status IN ('accepted', 'rejected')",
     "appeal_accepted": "c.appeal_status = 'accepted'",
 }
+# Cases that count in a time-dependent figure once their deadline (c.due_at) has passed.
+CASE_PENDING_SQL = {
+    "undone": f"{CASE_COUNTED} AND c.done_at IS NULL",
+    "unfinished": f"{CASE_COUNTED} AND (c.status IS NULL OR c.status IN "
+                  f"({', '.join(repr(s) for s in UNFINISHED_STATUSES)}))",
+}
+# The counts that depend on when they are read: (fixed count or None, pending count whose
+# cases are added once c.due_at < :now).
+# due: finished, or not finished and past the deadline (按时整改率's denominator);
+# overdue: is_overdue().
+CASE_PAST_DUE = {"due": ("finished", "undone"), "overdue": (None, "unfinished")}
+
+
+def _past_due_sql(fixed: str | None, pending: str) -> str:
+    late = f"({CASE_PENDING_SQL[pending]} AND c.due_at IS NOT NULL AND c.due_at < :now)"
+    return late if fixed is None else f"(({CASE_FIXED_SQL[fixed]}) OR {late})"
+
+
+CASE_COUNT_SQL = {**CASE_FIXED_SQL, **{k: _past_due_sql(*v) for k, v in CASE_PAST_DUE.items()}}
 
 
 # ---- counts ----------------------------------------------------------------------------

@@ -5,14 +5,14 @@ Scopes: the hall, one department (a handler's figures, a department's column of 
 quarterly report) or one window (the statistics page's window filter).
 """
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from kiosk.extensions import db
-from kiosk.stats import indicators
+from kiosk.stats import case_rollup, indicators
 from kiosk.stats.definitions import Period, wilson_lower_bound
 from kiosk.stats.indicators import CaseCounts, Figures, InvitationCounts, RatingCounts
 
@@ -182,8 +182,8 @@ def heatmap(period: Period, window_id: int | None = None) -> dict[tuple[int, int
 
 # ---- 差评 cases --------------------------------------------------------------------------
 
-_CASE_SUMS = ", ".join(f"coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)"
-                       for cond in indicators.CASE_COUNT_SQL.values())
+_CASE_SUMS = ", ".join(f"coalesce(sum(CASE WHEN {indicators.CASE_COUNT_SQL[f.name]} "
+                       "THEN 1 ELSE 0 END), 0)" for f in fields(CaseCounts))
 _CASE_GROUPS = {"hall": "0", "department": "coalesce(r.department_id, 0)",
                 "window": "c.window_id"}
 _DATES = ("now", "start", "end")
@@ -197,7 +197,20 @@ def case_counts_by(period: Period | None, now: datetime, group: str = "hall",
                    window_id: int | None = None,
                    department_id: int | None = None) -> dict[str, CaseCounts]:
     """The 差评 cases of ratings given in the period (all cases when period is None), per
-    group ("hall", "department" or "window"), counted as indicators.CASE_COUNT_SQL says."""
+    group ("hall", "department" or "window"), counted as indicators.CASE_COUNT_SQL says:
+    from the case rollup, or from the cases where the rollup does not hold the cut."""
+    found = case_rollup.case_counts_by(
+        period and period.first.isoformat(), period and period.last.isoformat(), now, group,
+        window_id, department_id)
+    if found is None:
+        found = case_counts_direct_by(period, now, group, window_id, department_id)
+    return found
+
+
+def case_counts_direct_by(period: Period | None, now: datetime, group: str = "hall",
+                          window_id: int | None = None,
+                          department_id: int | None = None) -> dict[str, CaseCounts]:
+    """case_counts_by() computed from the cases themselves (what the rollup must equal)."""
     where = "c.rated_at >= :start AND c.rated_at < :end"
     params = {"now": now, "start": period.utc_start if period else datetime.min,
               "end": period.utc_end if period else datetime.max}

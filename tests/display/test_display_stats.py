@@ -123,5 +123,13 @@ def test_cases_summary_counts_open_overdue_and_on_time(app):
             db.session.add(CaseDeadline(case_id=case.id, due_at=due,
                                         effective_at=datetime(2026, 3, 1), set_by="system"))
         db.session.commit()
+        # Cases written straight into the table: the case rollup is rebuilt from them, as
+        # `flask stats rebuild` does for data that arrived another way.
+        from kiosk.db_setup import write_transaction
+        from kiosk.stats import case_rollup
+
+        with write_transaction(db.session()) as conn:
+            case_rollup.rebuild(conn)
+            db.session.commit()
         # On time: 1 of the 3 whose outcome is known (two finished, one overdue).
         assert open_cases_summary(now) == {"open": 3, "overdue": 1, "on_time_rate": 33.33}

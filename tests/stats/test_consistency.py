@@ -114,3 +114,59 @@ def test_a_handler_sees_only_their_departments_figures(app, data):
     figures = _page_figures(page)
     assert figures["satisfaction"] == (3, 5)  # 公安's, whatever the URL asks for
     assert figures["rectification_rate"] == (1, 2)
+
+
+# ---- the case rollup gives the direct count's figures -------------------------------------
+
+def _rollup_rows():
+    import sqlalchemy as sa
+
+    from kiosk.extensions import db
+    from kiosk.stats import case_rollup
+
+    counts = " + ".join(case_rollup.COLUMNS)
+    return db.session.execute(sa.text(
+        f"SELECT facet, day, key, due_at, {', '.join(case_rollup.COLUMNS)} FROM case_facet_day "
+        f"WHERE {counts} != 0 ORDER BY 1, 2, 3, 4")).all()
+
+
+def assert_rollup_is_direct(today, departments, windows):
+    """For every cut the pages ask for, at moments before, at and after the deadlines."""
+    from datetime import timedelta
+
+    from kiosk.models.base import utcnow
+    from kiosk.stats import queries
+    from kiosk.stats.definitions import Period
+
+    now = utcnow()
+    periods = [None, Period(today, today), Quarter.containing(today).period,
+               Period(today - timedelta(days=3), today - timedelta(days=1))]
+    for at in (now, now - timedelta(hours=3), now + timedelta(days=40)):
+        for period in periods:
+            cuts = [("hall", {}), ("department", {}), ("window", {})]
+            cuts += [("hall", {"department_id": d}) for d in departments]
+            cuts += [("hall", {"window_id": w}) for w in windows]
+            for group, scope in cuts:
+                rolled = queries.case_rollup.case_counts_by(
+                    period and period.first.isoformat(), period and period.last.isoformat(),
+                    at, group, **scope)
+                direct = queries.case_counts_direct_by(period, at, group, **scope)
+                assert rolled == direct, (period, at, group, scope)
+                assert queries.case_counts_by(period, at, group, **scope) == direct
+
+
+def test_the_case_rollup_gives_the_direct_counts(app, data):
+    import sqlalchemy as sa
+
+    from kiosk.extensions import db
+
+    with app.app_context():
+        windows = list(db.session.scalars(sa.text("SELECT id FROM window")))
+        assert any(queries_total for queries_total in _rollup_rows())
+        assert_rollup_is_direct(data.today, (data.police, data.labour, 0), windows)
+        kept = _rollup_rows()
+    # `stats rebuild` computes what the steps kept up to date.
+    result = app.test_cli_runner().invoke(args=["stats", "rebuild"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert _rollup_rows() == kept

@@ -1,0 +1,112 @@
+"""The case-rollup revision, upgraded from the revision before it with a hall's 差评 cases in
+it: the rollup is filled from them, equals a rebuild, and gives the direct counts."""
+import secrets
+import uuid
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from kiosk import create_app
+from kiosk.db_setup import write_transaction
+from kiosk.extensions import db
+from tests.stats.test_migration_facets import FILL as FACETS_FILL
+from tests.stats.test_migration_facets import RATING
+
+# The window table lost count_uninvited in the revision before this one.
+FILL = [s.replace("scale, count_uninvited,", "scale,").replace("5, 0, 0, 1)", "5, 0, 1)")
+        for s in FACETS_FILL]
+pytestmark = pytest.mark.timeout(60)
+REVISION_FILE = "case_rollup"
+
+# (level, department, UTC time, excluded) — every one a 差评 with a case.
+RATINGS = [
+    (4, 7, "2026-01-05 01:00:00", 0),
+    (5, 7, "2026-01-05 16:30:00", 0),  # 6 January, hall time
+    (5, None, "2026-01-05 02:00:00", 0),
+    (4, 7, "2026-01-05 03:00:00", 1),  # excluded after an accepted appeal
+]
+# (status, due, done, revisited, revisit result, appeal, real name)
+CASES = [
+    ("closed", "2026-01-26 15:59:59", "2026-01-20 02:00:00", "2026-01-21 02:00:00",
+     "satisfied", "none", 1),
+    ("assigned", "2026-01-27 15:59:59", None, None, None, "pending", 0),
+    ("rectified", "2026-01-26 15:59:59", "2026-02-02 02:00:00", None, None, "rejected", 0),
+    ("closed", "2026-01-26 15:59:59", None, None, None, "accepted", 0),
+]
+CASE = ("INSERT INTO bad_case (id, rating_id, status, rated_at, window_id, real_name,"
+        " registered_at, due_at, original_due_at, appeal_status, done_at, revisited_at,"
+        " revisit_result) VALUES (:n, :rid, :status, :at, 1, :real, :at, :due, :due, :appeal,"
+        " :done, :rev, :result)")
+DEADLINE = ("INSERT INTO case_deadline (case_id, due_at, effective_at, set_by)"
+            " VALUES (:n, :due, :at, 'system')")
+
+
+def revisions():
+    from tests.stats import test_migration_facets
+
+    old, test_migration_facets.REVISION_FILE = test_migration_facets.REVISION_FILE, REVISION_FILE
+    try:
+        return test_migration_facets.revisions()
+    finally:
+        test_migration_facets.REVISION_FILE = old
+
+
+def rollup_rows(conn):
+    return conn.execute(sa.text("SELECT * FROM case_facet_day ORDER BY 1, 2, 3, 4")).all()
+
+
+def test_upgrade_fills_the_case_rollup_from_the_stored_cases(tmp_path):
+    app = create_app({
+        "TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": secrets.token_hex(8),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hall.db'}",
+    })
+    with app.app_context():
+        mine, before = revisions()
+        upgrade(revision=before)
+        with db.engine.begin() as conn:
+            for statement in FILL:
+                conn.execute(sa.text(statement))
+            for n, ((level, dept, at, excluded), (status, due, done, rev, result, appeal, real)) \
+                    in enumerate(zip(RATINGS, CASES, strict=True), start=1):
+                rid = uuid.uuid4().hex
+                conn.execute(sa.text(RATING), {
+                    "id": rid, "level": level, "channel": "touch", "service": None,
+                    "dept": dept, "reasons": "[]", "at": at, "default": 0,
+                    "excluded": excluded})
+                conn.execute(sa.text(CASE), {
+                    "n": n, "rid": rid, "status": status, "at": at, "real": real,
+                    "due": f"{due}.000000", "appeal": appeal, "done": done and f"{done}.000000",
+                    "rev": rev and f"{rev}.000000", "result": result})
+                conn.execute(sa.text(DEADLINE), {"n": n, "due": f"{due}.000000", "at": at})
+        upgrade(revision=mine)
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
+            assert conn.execute(sa.text("SELECT count(*) FROM bad_case")).scalar() == 4
+            filled = rollup_rows(conn)
+        assert {r.facet for r in filled} == {"department", "window"}
+        by_window = [r for r in filled if r.facet == "window"]
+        assert sum(r.cases for r in by_window) == 3  # the excluded one counts nowhere …
+        assert sum(r.appeal_accepted for r in by_window) == 1  # … but in 申诉成立率
+        assert {(r.day, r.key) for r in filled if r.facet == "department"} == {
+            ("2026-01-05", 7), ("2026-01-05", 0), ("2026-01-06", 7)}
+
+        from kiosk.stats import case_rollup, queries
+        from kiosk.stats.definitions import Period
+
+        # Read on 1 February: the pending case (due 27 January) is overdue by then.
+        at = datetime(2026, 2, 1)
+        direct = queries.case_counts_direct_by(Period(date(2026, 1, 1), date(2026, 1, 31)),
+                                               at, "department")
+        assert case_rollup.case_counts_by("2026-01-01", "2026-01-31", at, "department") \
+            == direct
+        assert sum(c.overdue for c in direct.values()) == 1
+        assert sum(c.on_time for c in direct.values()) == 1
+        # The migration's fill is what `stats rebuild` computes.
+        with write_transaction(db.session()) as conn:
+            case_rollup.rebuild(conn)
+            db.session.commit()
+        with db.engine.connect() as conn:
+            assert rollup_rows(conn) == filled
+        db.engine.dispose()
