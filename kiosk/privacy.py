@@ -1,7 +1,7 @@
 """Citizens' phone numbers: masked everywhere, revealed only to entitled staff, every read logged.
 
 Rule 11: access by role, every read of personal data logged. The 差评 workflow reuses
-reveal_phone() for handlers, passing the case's assignee.
+reveal_phone() for handlers, saying whether the handler answers for the case.
 """
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
@@ -23,22 +23,24 @@ class RevealRefused(Exception):
         self.message = str(message)
 
 
-def may_reveal(user, case_assignee_id: int | None = None) -> bool:
+def may_reveal(user, *, responsible: bool = False) -> bool:
+    """Managers and admins; a handler only for a 差评 case they answer for (responsible:
+    kiosk.cases.service.is_responsible — assigned to them, or handed to their department)."""
     if not getattr(user, "is_authenticated", False) or not user.active:
         return False
     if user.role in REVEAL_ROLES:
         return True
-    return user.role == "handler" and case_assignee_id is not None and case_assignee_id == user.id
+    return user.role == "handler" and responsible
 
 
-def reveal_phone(rating: Rating, user, reason: str, *, case_assignee_id: int | None = None) -> str:
+def reveal_phone(rating: Rating, user, reason: str, *, responsible: bool = False) -> str:
     """The full number, after writing who/when/which/why to the access log (committed).
 
-    Handlers may see only the numbers of the cases assigned to them: pass the case's
-    assignee user id. Raises RevealRefused when the user is not entitled or gives no reason.
+    Handlers may see only the numbers of the cases they answer for (responsible=True).
+    Raises RevealRefused when the user is not entitled or gives no reason.
     """
     reason = (reason or "").strip()
-    if not may_reveal(user, case_assignee_id):
+    if not may_reveal(user, responsible=responsible):
         raise RevealRefused(_l("您无权查看完整手机号码。"))
     if not reason:
         raise RevealRefused(_l("请填写查看原因（例如：回访）。"))

@@ -194,7 +194,7 @@ def reveal(case_id: int):
     case = _case_or_abort(case_id)
     try:
         phone = reveal_phone(case.rating, current_user, request.form.get("reason", ""),
-                             case_assignee_id=case.assignee_id)
+                             responsible=service.is_responsible(current_user, case))
     except RevealRefused as exc:
         flash(exc.message, "error")
         return redirect(url_for("cases.case_detail", case_id=case_id))

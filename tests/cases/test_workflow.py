@@ -209,3 +209,30 @@ def test_web_steps_and_error_messages(app, ctx):
     assert "请选择核实结果" in page
     assert db.session.get(BadCase, case_id).status == "assigned"
 
+
+
+def test_a_handler_of_the_cases_department_reveals_the_phone_and_the_read_is_logged(app, ctx):
+    from kiosk.models import Department, PhoneAccessLog
+
+    dept = Department(name="五华区公安分局", credit_code="11100000000019713D",
+                      region_code="530102")
+    db.session.add(dept)
+    db.session.flush()
+    for name in ("h1", "h2"):
+        user(name).department_id = dept.id if name == "h1" else None
+    db.session.commit()
+    _, case_id = bad_rating(phone="13912345678")
+    service.transfer(user("mgr"), case_id, dept.id, "公安负责")  # nobody holds it by name
+    assert db.session.get(BadCase, case_id).assignee_id is None
+    web = login(app, "h1")
+    page = web.get(f"/admin/cases/{case_id}").get_data(as_text=True)
+    assert "139****5678" in page and "13912345678" not in page  # masked by default
+    r = web.post(f"/admin/cases/{case_id}/phone", {"reason": "回访"},
+                 token_from=f"/admin/cases/{case_id}")
+    assert r.status_code == 200 and 'id="phone-full">13912345678<' in r.get_data(as_text=True)
+    logged = db.session.scalars(sa.select(PhoneAccessLog)).all()
+    assert [(x.username, x.reason) for x in logged] == [("h1", "回访")]
+    # A handler of no department (or another one) neither sees the case nor its number.
+    other = login(app, "h2")
+    assert other.post(f"/admin/cases/{case_id}/phone", {"reason": "回访"}).status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PhoneAccessLog)) == 1
