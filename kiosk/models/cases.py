@@ -146,6 +146,25 @@ class RatingFacetDay(db.Model):
     n_default: Mapped[int] = mapped_column(default=0)
 
 
+class RatingWindowFacetDay(db.Model):
+    """Non-excluded ratings per window, hall-local day and one facet value — "total" (key
+    ''), "department", "staff", "service", "channel", "reason" (one row per reason of a
+    差评) — with n_default: one window's breakdowns, and every window's totals with their
+    default ratings, without the department × window rows of rating_facet_day."""
+
+    __tablename__ = "rating_window_facet_day"
+    facet: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    window_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    n1: Mapped[int] = mapped_column(default=0)
+    n2: Mapped[int] = mapped_column(default=0)
+    n3: Mapped[int] = mapped_column(default=0)
+    n4: Mapped[int] = mapped_column(default=0)
+    n5: Mapped[int] = mapped_column(default=0)
+    n_default: Mapped[int] = mapped_column(default=0)
+
+
 class InvitationDay(db.Model):
     """Invitations (invited cases) per hall-local day of invitation, window and department
     (the item's, else the window's), and how many of them got a counted rating (by the

@@ -160,6 +160,9 @@ class InvitationCounts:
     invited: int = 0
     rated: int = 0
 
+    def __add__(self, other: "InvitationCounts") -> "InvitationCounts":
+        return InvitationCounts(self.invited + other.invited, self.rated + other.rated)
+
 
 @dataclass(frozen=True)
 class CaseCounts:
@@ -192,6 +195,10 @@ class Figures:
     ratings: RatingCounts = RatingCounts()
     cases: CaseCounts = CaseCounts()
     invitations: InvitationCounts = InvitationCounts()
+
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(self.ratings + other.ratings, self.cases + other.cases,
+                       self.invitations + other.invitations)
 
 
 # ---- the indicators ----------------------------------------------------------------------

@@ -117,6 +117,8 @@ def breakdown(period: Period, dimension: str, window_id: int | None = None,
     the hall's, one department's, or one window's."""
     if window_id:
         return _window_breakdown(period, dimension, window_id)
+    if dimension == "window" and not department_id:
+        return _window_facet_rows(period, "d.window_id", "facet = 'total'", {}, dimension)
     params = {**_period(period), "department_id": department_id or 0}
     scope = "AND d.department_id = :department_id" if department_id else ""
     if dimension in _TIME_KEYS:
@@ -128,32 +130,37 @@ def breakdown(period: Period, dimension: str, window_id: int | None = None,
     sql = (f"SELECT {key} AS k, {_LEVEL_SUMS}, sum(d.n_default) FROM rating_facet_day d "
            f"WHERE d.facet = :facet AND d.day BETWEEN :first AND :last {scope} "
            "GROUP BY 1 ORDER BY 1")
-    rows = [r for r in db.session.execute(sa.text(sql), {**params, "facet": facet}).all()
-            if any(r[1:6])]
+    rows = db.session.execute(sa.text(sql), {**params, "facet": facet}).all()
+    return _rows(rows, dimension)
+
+
+def _rows(rows, dimension: str) -> list[Row]:
+    """Rows of (key, n1..n5, n_default) with a rating in them, labelled."""
+    rows = [r for r in rows if any(r[1:6])]
     names = ({str(r[0]): str(r[0]) for r in rows} if dimension in _TIME_KEYS
              else labels(dimension, [str(r[0]) for r in rows]))
     return [Row(str(r[0]), names.get(str(r[0]), str(r[0])), tuple(int(x or 0) for x in r[1:6]),
                 int(r[6] or 0)) for r in rows]
 
 
+def _window_facet_rows(period: Period, key: str, where: str, params: dict,
+                       dimension: str) -> list[Row]:
+    sql = (f"SELECT {key} AS k, {_LEVEL_SUMS}, sum(d.n_default) FROM rating_window_facet_day d "
+           f"WHERE d.{where} AND d.day BETWEEN :first AND :last GROUP BY 1 ORDER BY 1")
+    rows = db.session.execute(sa.text(sql), {**_period(period), **params}).all()
+    return _rows(rows, dimension)
+
+
 def _window_breakdown(period: Period, dimension: str, window_id: int) -> list[Row]:
-    """One window's figures: staff and service items from rating_daily, the rest from
-    rating_window_day (neither knows default ratings: those come from the rating table)."""
-    params = {**_period(period), "window_id": window_id}
-    if dimension in ("staff", "service"):
-        table, key = "rating_daily", f"d.{dimension}_id"
-    elif dimension in _TIME_KEYS or dimension in ("hall", "window"):
-        table = "rating_window_day"
-        key = _TIME_KEYS.get(dimension, "d.window_id")
-    else:
-        return []  # department, channel and reason are read hall- or department-wide
-    sql = (f"SELECT {key} AS k, {_LEVEL_SUMS} FROM {table} d WHERE d.window_id = :window_id "
-           "AND d.day BETWEEN :first AND :last GROUP BY 1 ORDER BY 1")
-    rows = [r for r in db.session.execute(sa.text(sql), params).all() if any(r[1:])]
-    keys = [str(r[0]) for r in rows]
-    names = ({k: k for k in keys} if dimension in _TIME_KEYS
-             else labels("window" if dimension == "hall" else dimension, keys))
-    return [Row(str(r[0]), names[str(r[0])], tuple(int(x or 0) for x in r[1:])) for r in rows]
+    """One window's figures, from rating_window_facet_day."""
+    params = {"window_id": window_id}
+    if dimension in ENTITY_DIMENSIONS and dimension not in ("hall", "window"):
+        params["facet"] = dimension
+        return _window_facet_rows(period, "d.key", "facet = :facet AND d.window_id = :window_id",
+                                  params, dimension)
+    key = _TIME_KEYS.get(dimension, "d.window_id")
+    return _window_facet_rows(period, key, "facet = 'total' AND d.window_id = :window_id",
+                              params, dimension if dimension in _TIME_KEYS else "window")
 
 
 def totals(period: Period, window_id: int | None = None,
@@ -261,26 +268,12 @@ def invitation_counts(period: Period, window_id: int | None = None,
         "0", InvitationCounts())
 
 
-def _window_defaults(period: Period, window_id: int) -> int:
-    """Default ratings of one window (its rollups do not keep them apart)."""
-    sql = sa.text(
-        "SELECT count(*) FROM rating WHERE window_id = :window_id AND is_default "
-        "AND NOT excluded AND rated_at >= :start AND rated_at < :end"
-    ).bindparams(*(sa.bindparam(k, type_=sa.DateTime) for k in ("start", "end")))
-    return int(db.session.execute(sql, {"window_id": window_id, "start": period.utc_start,
-                                        "end": period.utc_end}).scalar_one())
-
-
 def figures(period: Period, now: datetime, window_id: int | None = None,
             department_id: int | None = None) -> Figures:
     """All the counts the indicators of the period need: the hall's, one department's or
     one window's."""
-    total = totals(period, window_id, department_id)
-    ratings = total.ratings
-    if window_id:
-        ratings = RatingCounts(*total.counts, defaults=_window_defaults(period, window_id))
     return Figures(
-        ratings=ratings,
+        ratings=totals(period, window_id, department_id).ratings,
         cases=case_counts(period, now, window_id, department_id),
         invitations=invitation_counts(period, window_id, department_id),
     )

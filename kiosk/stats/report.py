@@ -103,16 +103,15 @@ class Report:
     open_total: int
 
 
-def _lines(dimension: str, quarter: Quarter, now: datetime) -> list[Line]:
-    current = queries.figures_by(quarter.period, now, dimension)
-    before = {row.key: f for row, f in queries.figures_by(quarter.previous.period, now,
-                                                          dimension)}
-    return [Line(row.key, row.label, f, before.get(row.key, Figures())) for row, f in current]
+def _lines(current: list, before: list) -> list[Line]:
+    previous = {row.key: f for row, f in before}
+    return [Line(row.key, row.label, f, previous.get(row.key, Figures())) for row, f in current]
 
 
-def _hall_line(quarter: Quarter, now: datetime, name: str) -> Line:
-    return Line("0", name, queries.figures(quarter.period, now),
-                queries.figures(quarter.previous.period, now))
+def _sum(figures) -> Figures:
+    """The hall's figures: every rating, case and invitation has one department (0 for
+    none), so the hall is the sum of the department columns."""
+    return sum((f for _, f in figures), Figures())
 
 
 _OPEN_CASES = (
@@ -143,11 +142,13 @@ def _open_cases(quarter: Quarter, now: datetime) -> tuple[list[OpenCase], int]:
 def build(quarter: Quarter, now: datetime) -> Report:
     hall_name = db.session.execute(sa.text("SELECT name FROM hall LIMIT 1")).scalar() or ""
     open_cases, open_total = _open_cases(quarter, now)
+    departments = [queries.figures_by(q.period, now, "department")
+                   for q in (quarter, quarter.previous)]
+    windows = [queries.figures_by(q.period, now, "window") for q in (quarter, quarter.previous)]
     return Report(
         quarter=quarter, hall_name=hall_name, generated=to_local(now),
-        hall=_hall_line(quarter, now, hall_name),
-        departments=_lines("department", quarter, now),
-        windows=_lines("window", quarter, now),
+        hall=Line("0", hall_name, *(_sum(d) for d in departments)),
+        departments=_lines(*departments), windows=_lines(*windows),
         open_cases=open_cases, open_total=open_total,
     )
 

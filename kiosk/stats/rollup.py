@@ -9,6 +9,9 @@ instead of scanning millions of ratings:
 - rating_facet_day: day × department × facet value (department, window, staff, service
   item, channel, reason), counts per level and default ratings (breakdowns, quarterly
   report, flags);
+- rating_window_facet_day: window × day × facet value (total, department, staff, service
+  item, channel, reason), counts per level and default ratings (one window's breakdowns, every window's
+  totals);
 - invitation_day: day of invitation × window × department, invitations and how many got
   a counted rating (评价覆盖率).
 
@@ -54,6 +57,12 @@ _UPSERT_FACET = Statement(
     ":n_default) ON CONFLICT (facet, day, department_id, key) DO UPDATE SET "
     f"{_LEVELS}, n_default = n_default + excluded.n_default"
 )
+_UPSERT_WINDOW_FACET = Statement(
+    "INSERT INTO rating_window_facet_day (facet, window_id, day, key, n1, n2, n3, n4, n5, "
+    "n_default) VALUES (:facet, :window_id, :day, :key, :n1, :n2, :n3, :n4, :n5, "
+    ":n_default) ON CONFLICT (facet, window_id, day, key) DO UPDATE SET "
+    f"{_LEVELS}, n_default = n_default + excluded.n_default"
+)
 # Hall-local time of a naive-UTC column, in SQL (China has no DST: a fixed +8 h).
 LOCAL = "datetime(rated_at, '+8 hours')"
 # An invitation's department: its item's, else its window's (as for the rating it gets).
@@ -90,6 +99,9 @@ class Facts:
     is_default: bool
     reasons: tuple[str, ...] = ()
 
+    def window_facet_keys(self) -> list[tuple[str, str]]:
+        return [("total", ""), *(k for k in self.facet_keys() if k[0] != "window")]
+
     def facet_keys(self) -> list[tuple[str, str]]:
         return [("department", str(self.department_id or NONE)),
                 ("window", str(self.window_id)),
@@ -116,6 +128,9 @@ def _apply(conn, facts: Facts, sign: int) -> None:
     _UPSERT_FACET.run_many(conn, [
         {"facet": facet, "day": day, "department_id": department, "key": key, **counts,
          "n_default": n_default} for facet, key in facts.facet_keys()])
+    _UPSERT_WINDOW_FACET.run_many(conn, [
+        {"facet": facet, "window_id": facts.window_id, "day": day, "key": key, **counts,
+         "n_default": n_default} for facet, key in facts.window_facet_keys()])
 
 
 def add_rating(conn, facts: Facts) -> None:
@@ -149,12 +164,14 @@ _FACET_KEYS = {
     "channel": "channel",
 }
 
+_WINDOW_FACET_KEYS = {"total": "''", **{k: v for k, v in _FACET_KEYS.items() if k != "window"}}
+
 
 def rebuild(conn) -> None:
     """Recomputes every rollup from the ratings, in the caller's write transaction
     (SQLite, the hall's database)."""
     for table in ("rating_daily", "rating_window_day", "rating_hourly", "rating_facet_day",
-                  "invitation_day"):
+                  "rating_window_facet_day", "invitation_day"):
         conn.execute(sa.text(f"DELETE FROM {table}"))
     conn.execute(sa.text(
         "INSERT INTO rating_daily (day, window_id, staff_id, service_id, n1, n2, n3, n4, n5) "
@@ -188,6 +205,18 @@ def rebuild(conn) -> None:
         f"{insert_facet} SELECT 'reason', date({LOCAL}), coalesce(department_id, 0), "
         f"j.value, {_LEVEL_SUMS}, sum(is_default) FROM rating, json_each(rating.reasons) j "
         "WHERE NOT excluded GROUP BY 2, 3, 4"
+    ))
+    insert_window = ("INSERT INTO rating_window_facet_day (facet, window_id, day, key, n1, n2, "
+                     "n3, n4, n5, n_default) ")
+    for facet, key in _WINDOW_FACET_KEYS.items():
+        conn.execute(sa.text(
+            f"{insert_window} SELECT '{facet}', window_id, date({LOCAL}), {key}, "
+            f"{_LEVEL_SUMS}, sum(is_default) {_COUNTED} GROUP BY 2, 3, 4"
+        ))
+    conn.execute(sa.text(
+        f"{insert_window} SELECT 'reason', window_id, date({LOCAL}), j.value, {_LEVEL_SUMS}, "
+        "sum(is_default) FROM rating, json_each(rating.reasons) j WHERE NOT excluded "
+        "GROUP BY 2, 3, 4"
     ))
     # An invitation whose rating was excluded counts in neither column.
     conn.execute(sa.text(

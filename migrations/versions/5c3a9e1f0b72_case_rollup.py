@@ -1,5 +1,7 @@
 """statistics: case_facet_day, the 差评 case rollup (case counts per day of the rating ×
-department or window × deadline), filled from the cases already stored
+department or window × deadline), and rating_window_facet_day (one window's ratings per day
+by department, staff, item, channel and reason, and its totals with default ratings), filled from the
+cases and ratings already stored
 
 Revision ID: 5c3a9e1f0b72
 Revises: 1412c0a4c266
@@ -56,6 +58,27 @@ def _fill():
             "FROM bad_case c JOIN rating r ON r.id = c.rating_id GROUP BY 2, 3, 4")
 
 
+_LOCAL = "datetime(rated_at, '+8 hours')"
+_LEVELS = "sum(level = 1), sum(level = 2), sum(level = 3), sum(level = 4), sum(level = 5), " \
+          "sum(is_default)"
+_WINDOW_KEYS = {"total": "''", "department": "cast(coalesce(department_id, 0) AS TEXT)",
+                "staff": "cast(coalesce(staff_id, 0) AS TEXT)",
+                "service": "cast(coalesce(service_id, 0) AS TEXT)", "channel": "channel"}
+_WINDOW_INSERT = ("INSERT INTO rating_window_facet_day (facet, window_id, day, key, n1, n2, "
+                  "n3, n4, n5, n_default) ")
+
+
+def _fill_window_facets():
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for facet, key in _WINDOW_KEYS.items():
+        op.execute(f"{_WINDOW_INSERT} SELECT '{facet}', window_id, date({_LOCAL}), {key}, "
+                   f"{_LEVELS} FROM rating WHERE NOT excluded GROUP BY 2, 3, 4")
+    op.execute(f"{_WINDOW_INSERT} SELECT 'reason', window_id, date({_LOCAL}), j.value, "
+               f"{_LEVELS} FROM rating, json_each(rating.reasons) j WHERE NOT excluded "
+               "GROUP BY 2, 3, 4")
+
+
 def upgrade():
     op.create_table('case_facet_day',
     sa.Column('facet', sa.String(length=10), nullable=False),
@@ -65,8 +88,24 @@ def upgrade():
     *(sa.Column(name, sa.Integer(), nullable=False) for name in _COUNTS),
     sa.PrimaryKeyConstraint('facet', 'day', 'key', 'due_at', name=op.f('pk_case_facet_day'))
     )
+    op.create_table('rating_window_facet_day',
+    sa.Column('facet', sa.String(length=10), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('n1', sa.Integer(), nullable=False),
+    sa.Column('n2', sa.Integer(), nullable=False),
+    sa.Column('n3', sa.Integer(), nullable=False),
+    sa.Column('n4', sa.Integer(), nullable=False),
+    sa.Column('n5', sa.Integer(), nullable=False),
+    sa.Column('n_default', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('facet', 'window_id', 'day', 'key',
+                            name=op.f('pk_rating_window_facet_day'))
+    )
     _fill()
+    _fill_window_facets()
 
 
 def downgrade():
+    op.drop_table('rating_window_facet_day')
     op.drop_table('case_facet_day')

@@ -161,3 +161,33 @@ def test_report_and_definitions_in_english(app, data):
     assert "Satisfaction rate = (very satisfied + satisfied + basically satisfied)" in page
     stats = web.get("/admin/stats?lang=en").get_data(as_text=True)
     assert "Active rating rate = (all ratings − default ratings) ÷ all ratings." in stats
+
+
+def test_a_window_or_department_filter_narrows_every_breakdown_alike(app, data):
+    today = Period(data.today, data.today)
+    with app.app_context():
+        a01 = db.session.scalar(sa.text("SELECT id FROM window WHERE code = 'A01'"))
+        for scope, expected_total in (({"window_id": a01}, 7),
+                                      ({"department_id": data.police}, 5),
+                                      ({"department_id": data.labour}, 6), ({}, 11)):
+            total = queries.totals(today, **scope)
+            assert total.total == expected_total, scope
+            for dimension in queries.DIMENSIONS:
+                rows = queries.breakdown(today, dimension, **scope)
+                assert rows, (scope, dimension)
+                if dimension != "reason":  # a 差评 may have several reasons, or none
+                    assert sum(r.total for r in rows) == total.total, (scope, dimension)
+                    assert sum(r.bad for r in rows) == total.bad, (scope, dimension)
+                if dimension != "reason":
+                    assert sum(r.defaults for r in rows) == total.defaults, (scope, dimension)
+        # Window A01 serves 人社's own ratings and one of 公安's item (一窗受理).
+        assert totals(queries.breakdown(today, "department", window_id=a01)) == {
+            "五华区人社局": (6, 5), "五华区公安分局": (1, 1)}
+        assert totals(queries.breakdown(today, "channel", window_id=a01)) == {
+            "评价器": (2, 2), "窗口触摸屏": (3, 2), "二维码": (1, 1), "默认评价": (1, 1)}
+        assert {r.label: r.bad for r in queries.breakdown(today, "reason", window_id=a01)} \
+            == {"办事效率低、业务不熟练": 1, "服务态度差、政策解释不清楚": 1}
+        assert queries.totals(today, window_id=a01).defaults == 1
+    page = login(app, "mgr").get(f"/admin/stats?from={data.today}&to={data.today}"
+                                 f"&window={a01}&by=channel").get_data(as_text=True)
+    assert "二维码" in page and "默认评价" in page

@@ -1,5 +1,6 @@
 """The case-rollup revision, upgraded from the revision before it with a hall's 差评 cases in
-it: the rollup is filled from them, equals a rebuild, and gives the direct counts."""
+it: the case rollup and the window facets are filled from them, equal a rebuild, and the
+case rollup gives the direct counts."""
 import secrets
 import uuid
 from datetime import date, datetime
@@ -57,6 +58,11 @@ def rollup_rows(conn):
     return conn.execute(sa.text("SELECT * FROM case_facet_day ORDER BY 1, 2, 3, 4")).all()
 
 
+def window_rows(conn):
+    return conn.execute(sa.text(
+        "SELECT * FROM rating_window_facet_day ORDER BY 1, 2, 3, 4")).all()
+
+
 def test_upgrade_fills_the_case_rollup_from_the_stored_cases(tmp_path):
     app = create_app({
         "TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": secrets.token_hex(8),
@@ -103,10 +109,21 @@ def test_upgrade_fills_the_case_rollup_from_the_stored_cases(tmp_path):
             == direct
         assert sum(c.overdue for c in direct.values()) == 1
         assert sum(c.on_time for c in direct.values()) == 1
+        with db.engine.connect() as conn:
+            windows = window_rows(conn)
+        # One window (1): its three counted 差评 by department (7 twice, none once).
+        assert [(r.facet, r.key, r.n4 + r.n5) for r in windows
+            if r.facet in ("department", "total")] == [
+            ("department", "0", 1), ("department", "7", 1), ("department", "7", 1),
+            ("total", "", 2), ("total", "", 1)]
         # The migration's fill is what `stats rebuild` computes.
+        from kiosk.stats import rollup
+
         with write_transaction(db.session()) as conn:
             case_rollup.rebuild(conn)
+            rollup.rebuild(conn)
             db.session.commit()
         with db.engine.connect() as conn:
             assert rollup_rows(conn) == filled
+            assert window_rows(conn) == windows
         db.engine.dispose()
