@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from kiosk.admin import bp, workbench
 from kiosk.cases import labels
 from kiosk.cases.views import rating_reason_texts
+from kiosk.i18n import select_locale
 from kiosk.models.base import utcnow
 from kiosk.ratings.levels import LEVEL_NAMES
 from kiosk.stats import charts
@@ -15,7 +16,7 @@ from kiosk.stats import charts
 @login_required
 def dashboard():
     now = utcnow()
-    bench = workbench.build(current_user, now)
+    bench = workbench.build(current_user, now, select_locale())
     chart = None
     if bench.trend_period:
         chart = charts.trend(charts.zero_filled(bench.trend, bench.trend_period, "day"),

@@ -47,6 +47,7 @@ class WindowState:
     today: int
     today_satisfaction: Ratio
     last_rating_at: datetime | None
+    last_rating_local: datetime | None  # the same in hall time
     quiet_hours: int | None  # whole hours without a rating while serving, when ≥ QUIET_HOURS
 
     @property
@@ -84,7 +85,7 @@ def _scope(user) -> tuple[bool, int | None]:
     return True, next(iter(scope))
 
 
-def window_states(now: datetime, today: date, scope) -> list[WindowState]:
+def window_states(now: datetime, today: date, scope, locale: str) -> list[WindowState]:
     windows = db.session.scalars(
         sa.select(Window).where(within(Window.department_id, scope)).order_by(Window.code)
     ).all()
@@ -116,13 +117,14 @@ def window_states(now: datetime, today: date, scope) -> list[WindowState]:
                 quiet = hours if hours is not None else -1
         n, off = devices.get(w.id, (0, 0))
         states.append(WindowState(
-            w.id, w.code, w.name, state, w.pause_reason,
+            w.id, w.code, w.display_name(locale), state, w.pause_reason,
             w.staff.name if w.staff else None, n, off, figures.ratings.total,
-            indicators.satisfaction(figures), last_at, quiet))
+            indicators.satisfaction(figures), last_at, to_local(last_at) if last_at else None,
+            quiet))
     return states
 
 
-def build(user, now: datetime) -> Workbench:
+def build(user, now: datetime, locale: str = "zh_CN") -> Workbench:
     allowed, department_id = _scope(user)
     bench = Workbench(scoped=allowed, department_id=department_id)
     counts = cases.open_and_overdue_counts(now, user)
@@ -138,5 +140,5 @@ def build(user, now: datetime) -> Workbench:
     bench.week_ago = _day(today - timedelta(days=7), now, department_id)
     bench.trend_period = Period(today - timedelta(days=TREND_DAYS - 1), today)
     bench.trend = queries.breakdown(bench.trend_period, "day", department_id=department_id)
-    bench.windows = window_states(now, today, department_scope(user))
+    bench.windows = window_states(now, today, department_scope(user), locale)
     return bench
