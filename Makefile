@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export KIOSK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: venv run test test-all lint bench pg chromium axe screenshots voice messages
+.PHONY: venv run test test-all lint bench pg chromium espeak-ng axe screenshots voice messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,10 +18,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # Compiled message catalogues and voice prompts are build products of the committed
 # sources (scripts/build_assets.sh, also run by docs/deploy.md's install and upgrade).
-translations/en/LC_MESSAGES/messages.mo: translations/en/LC_MESSAGES/messages.po scripts/make_voice.sh $(VENV)/.installed
+# The prompts are spoken offline by Debian's espeak-ng, installed when missing (as chromium
+# is below): every terminal has them; the browser's own voice is only a fallback.
+MO := translations/en/LC_MESSAGES/messages.mo
+VOICE := static/audio/zh_CN/invite.wav static/audio/en/invite.wav
+$(MO): translations/en/LC_MESSAGES/messages.po scripts/build_assets.sh $(VENV)/.installed | espeak-ng
 	bash scripts/build_assets.sh
+$(VOICE) &: $(MO) scripts/make_voice.sh | espeak-ng
+	bash scripts/make_voice.sh
 
-venv: $(VENV)/.installed translations/en/LC_MESSAGES/messages.mo
+venv: $(VENV)/.installed $(MO) $(VOICE)
+
+espeak-ng:
+	@command -v espeak-ng >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng)
 
 # Re-extract every user-visible string and merge it into the catalogues.
 messages: $(VENV)/.installed
@@ -48,10 +57,9 @@ tests/browser/axe/node_modules/axe-core/axe.min.js: tests/browser/axe/package.js
 screenshots: venv chromium
 	$(PY) scripts/screenshots.py
 
-# Offline voice prompts (needs Debian's espeak-ng); the page falls back to the browser's voice.
+# The voice prompts again (after changing their texts); `make venv` makes them once.
 voice: venv
-	@command -v espeak-ng >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng)
-	bash scripts/build_assets.sh
+	bash scripts/make_voice.sh
 
 # The tests use the local PostgreSQL for the hub; start it if it has stopped.
 pg:
