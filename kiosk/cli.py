@@ -33,7 +33,36 @@ ratings_cli = AppGroup("ratings", help="Ratings.")
 ratings_cli.add_command(ratings_default)
 
 
+class LazyDbGroup(click.Group):
+    """`flask db …` (Flask-Migrate), imported only when run: Migrate adds its commands when
+    bound, and kiosk/extensions.py LazyMigrate binds it on first use only."""
+
+    def list_commands(self, ctx):
+        from flask_migrate.cli import db as migrate_db
+
+        return migrate_db.list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        from flask_migrate.cli import db as migrate_db
+
+        return migrate_db.get_command(ctx, name)
+
+
+@click.group("db", cls=LazyDbGroup)
+@click.option("-d", "--directory", default=None,
+              help='Migration script directory (default is "migrations")')
+@click.option("-x", "--x-arg", multiple=True,
+              help="Additional arguments consumed by custom env.py scripts")
+@with_appcontext
+def db_cli(directory, x_arg) -> None:
+    """Database migrations (Flask-Migrate, Alembic)."""
+    from flask import g
+
+    g.directory, g.x_arg = directory, x_arg  # as flask_migrate.cli.db: read by its commands
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(db_cli)
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(windows_cli)

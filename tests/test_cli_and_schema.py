@@ -1,5 +1,8 @@
 """Operator CLI and the migration history."""
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -8,6 +11,8 @@ from flask_migrate import upgrade
 
 from kiosk import create_app
 from kiosk.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_token_create_prints_once_and_authenticates(app, client):
@@ -70,3 +75,15 @@ def test_init_creates_instance_with_private_secret(tmp_path, monkeypatch):
     assert key.exists() and (key.stat().st_mode & 0o077) == 0
     assert (inst / "hall.db").exists()
     assert app.config["SECRET_KEY"] == key.read_text().strip()
+
+
+def test_flask_db_commands_run(tmp_path, monkeypatch):
+    """`flask db upgrade` (deployment, make run, the web unit's ExecStartPre) exists although
+    Flask-Migrate is bound only on first use."""
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    current = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "current"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "(head)" in current.stdout, current.stdout + current.stderr
