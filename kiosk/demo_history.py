@@ -165,11 +165,14 @@ def _seed_history(weeks, seed, password, today, per_window_day) -> HistorySummar
                 at = _local(day, rng.uniform(9.0, 17.5))
                 level = rng.choice(GOOD_LEVELS if rng.random() > 0.1 else (4, 5))
                 level = level if level in SCALE_LEVELS[window.scale] else 3
-                record_rating(window_code=window.code, level=level, channel="qr",
-                              reasons=[rng.choice(reasons)] if level >= 4 else [],
-                              comment=rng.choice(COMMENTS_GOOD if level < 4 else COMMENTS_BAD),
-                              rated_at=at, now=at)
+                stored = record_rating(
+                    window_code=window.code, level=level, channel="qr",
+                    reasons=[rng.choice(reasons)] if level >= 4 else [],
+                    comment=rng.choice(COMMENTS_GOOD if level < 4 else COMMENTS_BAD),
+                    rated_at=at, now=at)
                 summary.ratings += 1
+                if level >= 4:  # a QR 差评 is handled like any other
+                    bad.append((stored.rating.id, at))
     for rating_id, rated_at in bad:
         case = db.session.scalars(sa.select(BadCase).where(BadCase.rating_id == rating_id)).one()
         summary.cases += 1
