@@ -5,7 +5,6 @@ INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING id); ids that come back w
 the other valid ones were already there (duplicates). A crash before COMMIT leaves nothing
 behind, and the hall sends the batch again.
 """
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,10 +16,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from kiosk.extensions import db
 from kiosk.hub import chain_check, keys, tenancy
 from kiosk.hub.forwarded_appeals import note_forwarded_appeals
+from kiosk.hub.sql import id_in
 from kiosk.hub.validate import Rejected, event_row, rating_row, record_id
 from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent
 from kiosk.sync.queue import queue_outbox
 from kiosk.sync.sealing import SealError, derive_key, seal, unseal
+from kiosk.sync.wire import json_text
 
 RATING_COLUMNS = ("id", "origin_hall", "sender_hall", "rated_at", "level", "channel",
                   "is_default", "excluded", "contact_sealed", "record", "received_at")
@@ -86,11 +87,8 @@ def _copy_insert(conn, table: str, columns: tuple[str, ...], rows: list[dict]) -
                     f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
         with cur.copy(f"COPY {table}_in ({cols}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([
-                    json.dumps(row[c], ensure_ascii=False, separators=(",", ":"))
-                    if c == "record" else row[c]
-                    for c in columns
-                ])
+                copy.write_row([json_text(row[c]) if c == "record" else row[c]
+                                for c in columns])
         cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {table}_in "
                     f"ON CONFLICT (id) DO NOTHING RETURNING id")
         stored = {str(r[0]) for r in cur.fetchall()}
@@ -132,9 +130,8 @@ def _apply_events(conn, rating_ids: set[str]) -> None:
                                         e.c.origin_hall == r.c.origin_hall)
                 .order_by(e.c.at.desc(), e.c.id.desc()).limit(1).scalar_subquery())
 
-    ids = [uuid.UUID(i) for i in rating_ids]
     conn.execute(
-        r.update().where(r.c.id.in_(ids)).values(
+        r.update().where(id_in(conn, r.c.id, rating_ids)).values(
             case_status=latest(e.c.status, "case_status"),
             case_due_at=latest(e.c.due_at, "case_status"),
             excluded=sa.func.coalesce(latest(e.c.event == "excluded", "excluded", "reinstated"),
@@ -147,8 +144,8 @@ def _ratings_with_events(conn, stored_ratings: set[str]) -> set[str]:
     if not stored_ratings:
         return set()
     e = HubRatingEvent.__table__
-    ids = [uuid.UUID(i) for i in stored_ratings]
-    found = conn.execute(sa.select(e.c.rating_id).where(e.c.rating_id.in_(ids)).distinct())
+    found = conn.execute(sa.select(e.c.rating_id)
+                         .where(id_in(conn, e.c.rating_id, stored_ratings)).distinct())
     return {str(i) for i in found.scalars()}
 
 
@@ -163,7 +160,8 @@ def _forward(conn, ratings: list[dict], events: list[dict], stored: set[str], no
 def _chain_entries(items: list, hall: HubHall):
     """(origin, id, record) of each record whose origin this sender may name."""
     for item in items:
-        if isinstance(item, dict):
+        # A record without a link (a hall before the chain) has nothing to check.
+        if isinstance(item, dict) and item.get("chain") is not None:
             try:
                 yield tenancy.origin_of(item, hall), record_id(item), item
             except Rejected:

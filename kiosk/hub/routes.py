@@ -25,7 +25,14 @@ from kiosk.hub.published import published_config
 from kiosk.integrity.chain import is_hash
 from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
-from kiosk.sync.wire import MAX_BATCH_RECORDS, BodyTooLarge, encode_answer, gunzip_bytes, gzip_bytes
+from kiosk.sync.wire import (
+    MAX_BATCH_RECORDS,
+    BodyTooLarge,
+    encode_answer,
+    gunzip_bytes,
+    gzip_bytes,
+    parse_json,
+)
 from kiosk.timeutil import to_local
 
 GZIP_ANSWER_OVER = 1024
@@ -56,7 +63,7 @@ def _read_batch(raw: bytes) -> dict:
     if encoding not in ("gzip", "identity"):
         abort(415, "Content-Encoding must be gzip or identity")
     try:
-        batch = json.loads(body)
+        batch = parse_json(body)
     except ValueError:
         abort(400, "body is not JSON")
     if not isinstance(batch, dict) or not isinstance(batch.get("items"), list):

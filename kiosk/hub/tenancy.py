@@ -5,11 +5,10 @@ forwards for. An event applies only to a rating of the same origin. A record who
 already stored is a duplicate only when origin and content are the same; otherwise it is a
 conflict, refused per record and never stored over what is there.
 """
-import uuid
-
 import sqlalchemy as sa
 from flask import current_app
 
+from kiosk.hub.sql import id_in
 from kiosk.hub.validate import Rejected
 from kiosk.models import HubHall, HubRating
 
@@ -30,8 +29,7 @@ def _stored_origins(conn, rating_ids: set[str]) -> dict[str, str]:
     if not rating_ids:
         return {}
     r = HubRating.__table__
-    rows = conn.execute(sa.select(r.c.id, r.c.origin_hall)
-                        .where(r.c.id.in_([uuid.UUID(i) for i in rating_ids])))
+    rows = conn.execute(sa.select(r.c.id, r.c.origin_hall).where(id_in(conn, r.c.id, rating_ids)))
     return {str(rid): origin for rid, origin in rows}
 
 
@@ -55,7 +53,7 @@ def sort_known(conn, model, rows: list[dict]) -> tuple[list[str], list[dict]]:
     stored = {
         str(rid): (origin, record) for rid, origin, record in conn.execute(
             sa.select(table.c.id, table.c.origin_hall, table.c.record)
-            .where(table.c.id.in_([uuid.UUID(r["id"]) for r in rows])))
+            .where(id_in(conn, table.c.id, [r["id"] for r in rows])))
     }
     duplicates, conflicts = [], []
     for row in rows:

@@ -1,5 +1,6 @@
 """Checks one incoming record and turns it into a row (pure). A bad record is rejected with
 a reason; it never fails its batch."""
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from kiosk.ratings.text import has_control_characters
 CHANNELS = frozenset(CHANNEL_GBT)
 FUTURE_TOLERANCE = timedelta(days=1)  # a hall clock a little ahead is fine, a day is not
 COMMENT_MAX = 500
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class Rejected(ValueError):
@@ -29,6 +31,8 @@ def _utc(value, field: str) -> datetime:
 
 
 def _uuid(value, field: str = "id") -> str:
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value  # what every hall sends: already the form str(uuid.UUID(…)) gives
     try:
         return str(uuid.UUID(value))
     except (TypeError, ValueError, AttributeError):
@@ -75,7 +79,9 @@ def rating_row(item: dict, origin_hall: str, sender: str, now: datetime) -> dict
     is_default = item.get("is_default", False)
     if not isinstance(is_default, bool):
         raise Rejected("bad_is_default")
-    stored = {k: v for k, v in item.items() if k not in ("contact", "origin_hall")}
+    stored = dict(item)
+    stored.pop("contact", None)
+    stored.pop("origin_hall", None)
     return {
         "id": rid,
         "origin_hall": origin_hall,
@@ -105,7 +111,8 @@ def event_row(item: dict, origin_hall: str, now: datetime) -> dict:
     at = _utc(item.get("at"), "at")
     if at > now + FUTURE_TOLERANCE:
         raise Rejected("at_in_future")  # newest wins: a far-future event would win forever
-    stored = {k: v for k, v in item.items() if k != "origin_hall"}
+    stored = dict(item)
+    stored.pop("origin_hall", None)
     return {
         "id": eid,
         "rating_id": rating_id,

@@ -6,6 +6,8 @@ already JSON text and is spliced into the batch as it is. That keeps a 1M backlo
 import json
 import zlib
 
+import orjson
+
 GZIP_LEVEL = 1  # level 1 is ~4x faster than 6 and only ~15 % bigger on these records
 MAX_BATCH_RECORDS = 5000
 MAX_BODY_BYTES = 8 * 1024 * 1024  # decompressed; the hub refuses more (413)
@@ -46,3 +48,22 @@ def gunzip_bytes(data: bytes, limit: int = MAX_BODY_BYTES) -> bytes:
 
 def encode_answer(answer: dict) -> bytes:
     return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def parse_json(body: bytes | str):
+    """json.loads, with orjson doing the work (~3x faster on a batch). What orjson refuses
+    and the standard parser takes (integers beyond 64 bits, lone surrogates, NaN) is parsed
+    by the standard parser, so the hub judges such records one by one as before."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
+def json_text(value) -> str:
+    """Compact JSON text, non-ASCII kept: json.dumps(value, ensure_ascii=False,
+    separators=(",", ":")), by orjson where it can (an integer beyond 64 bits it cannot)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
