@@ -173,9 +173,19 @@ def _store_links(conn, hall: str, new: dict, now: datetime) -> None:
         return
     if conn.dialect.name == "postgresql":
         tail = f"\t{now.isoformat()}\n"
-        text = "".join(
-            f"{hall}\t0\t{s}\t{_copy_text(lk.prev)}\t{_copy_text(lk.hash)}\t"
-            f"{_NULL if rid is None else _copy_text(rid)}{tail}" for s, (lk, rid) in new.items())
+
+        def rows(esc):
+            return "".join(
+                f"{hall}\t0\t{s}\t{esc(lk.prev)}\t{esc(lk.hash)}\t"
+                f"{_NULL if rid is None else esc(rid)}{tail}" for s, (lk, rid) in new.items())
+
+        # Links as halls send them are hex digests and uuids: if the text has only its own
+        # separators and no backslash, nothing in it needs escaping.
+        text = rows(str)
+        nulls = sum(rid is None for _, rid in new.values())
+        if (text.count("\t") != 6 * len(new) or text.count("\n") != len(new)
+                or text.count("\\") != nulls or "\r" in text):
+            text = rows(_copy_text)
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(
                 "COPY hub_chain_link (hall_code, retired_by, seq, prev, hash, record_id, "
