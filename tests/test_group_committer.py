@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from kiosk.extensions import db
 from kiosk.invitations.service import create_invitation
 from kiosk.models import Invitation, Rating
-from kiosk.ratings.committer import GroupCommitter
+from kiosk.ratings.committer import DirectCommitter, GroupCommitter
 from kiosk.ratings.errors import AlreadyRated
 from kiosk.ratings.service import record_rating
 
@@ -70,7 +70,16 @@ def test_a_failing_write_in_a_batch_rolls_back_only_its_own_savepoint(app, commi
     assert stored(app) == [0, 1, 2]  # 99 rolled back with its savepoint only
 
 
-def test_a_lost_connection_is_reopened(app, committer):
+@pytest.fixture(params=[GroupCommitter, DirectCommitter])
+def any_committer(app, request):
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE probe (n INTEGER PRIMARY KEY)"))
+        yield request.param(db.engine)
+
+
+def test_a_lost_connection_is_reopened(app, any_committer):
+    committer = any_committer
     committer.run(insert(1))
     committer._conn.connection.driver_connection.close()  # the connection dies under it
     with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises, nothing stored
@@ -109,3 +118,24 @@ def test_two_channels_racing_for_one_invitation_one_rating_one_refusal(app):
         assert db.session.get(Invitation, inv_id).status == "rated"
         winner = next(c for c, o in outcomes.items() if not isinstance(o, AlreadyRated))
         assert rating.channel == winner
+
+
+def test_the_direct_committer_writes_on_the_callers_thread_and_refuses_alone(app):
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE probe (n INTEGER PRIMARY KEY)"))
+        committer = DirectCommitter(db.engine)
+    threads = []
+
+    def insert_here(n):
+        def work(conn):
+            threads.append(threading.get_ident())
+            conn.execute(sa.text("INSERT INTO probe (n) VALUES (:n)"), {"n": n})
+        return work
+
+    committer.run(insert_here(1))
+    with pytest.raises(sa.exc.IntegrityError):
+        committer.run(insert_here(1))  # the same key again: refused, nothing else undone
+    committer.run(insert_here(2))
+    assert threads == [threading.get_ident()] * 3
+    assert stored(app) == [1, 2]
