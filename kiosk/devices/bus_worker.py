@@ -102,6 +102,7 @@ class BusWorker:
                 finally:
                     driver.close()
             self._port_down("listener stopped")
+            self.recorder.close()
 
     def _open(self):
         try:

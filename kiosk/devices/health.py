@@ -1,8 +1,8 @@
 """Device health into the Device rows (throttled), and the listener's heartbeat file.
 
 Runs on its own thread, never on the press -> commit -> ACK path: once a second it writes
-the rows whose health changed (last_seen moves on every answer, so an online device's row
-is written at most once a second) and rewrites instance/devices.heartbeat, which /healthz
+the rows whose health changed (last_seen alone, which moves on every answer, at most every
+LAST_SEEN_EVERY_S) and rewrites instance/devices.heartbeat, which /healthz
 reads by its mtime (kiosk/ops/probes.py).
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ from kiosk.ops.probes import LISTENER_HEARTBEAT_FILE
 
 log = logging.getLogger("kiosk.devices")
 INTERVAL_S = 1.0
+LAST_SEEN_EVERY_S = 30.0  # /healthz reads the heartbeat file, written every INTERVAL_S
 STALLED_AFTER_S = 15.0  # a bus loop silent this long (backoff waits wake every second) is stuck
 
 
@@ -41,6 +42,21 @@ def health_row(online: bool, health) -> dict:
         if value is not None:
             row[column] = value
     return row
+
+
+def needs_writing(row: dict, written: dict | None) -> bool:
+    """A change of anything but last_seen is written at once; last_seen alone (it moves on
+    every answer) every LAST_SEEN_EVERY_S: each write takes the database's one write lock,
+    which the bus threads' press commits wait for."""
+    if written is None:
+        return True
+    if {k: v for k, v in row.items() if k != "last_seen"} != {
+            k: v for k, v in written.items() if k != "last_seen"}:
+        return True
+    seen, before = row.get("last_seen"), written.get("last_seen")
+    if seen is None or before is None:
+        return seen != before
+    return (seen - before).total_seconds() >= LAST_SEEN_EVERY_S
 
 
 def write_heartbeat(path: Path, workers: list[BusWorker]) -> None:
@@ -85,7 +101,8 @@ class HealthWriter:
         return out
 
     def tick(self) -> None:
-        changed = {i: row for i, row in self.rows().items() if self._written.get(i) != row}
+        changed = {i: row for i, row in self.rows().items()
+                   if needs_writing(row, self._written.get(i))}
         if changed:
             with write_transaction(db.session()):
                 for device_id, row in changed.items():

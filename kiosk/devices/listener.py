@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 
 from flask import Flask
@@ -14,6 +15,7 @@ from kiosk.devices.config import BusConfig, load_buses
 from kiosk.devices.health import HealthWriter
 from kiosk.devices.window_states import POLL_INTERVAL_S, WindowStates
 from kiosk.extensions import db
+from kiosk.ratings.committer import commit_directly
 
 log = logging.getLogger("kiosk.devices")
 
@@ -99,6 +101,13 @@ class Listener:
             db.session.remove()
 
     def run_forever(self) -> None:
+        # This process records from its bus threads only: each press commits on its own
+        # thread (no hand-off to a committer thread before the ACK) ...
+        with self.app.app_context():
+            commit_directly(self.app, db.engine)
+        # ... and a bus thread woken by a byte on the port gets the interpreter back within
+        # 0.5 ms instead of the default 5 ms slice of whichever thread holds it.
+        sys.setswitchinterval(0.0005)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: self.stop_event.set())
         self.start()

@@ -16,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from device_drivers import evp, slz68_codec
 from device_drivers.events import EVENT_CALLER_KEY, DeviceEvent
 from kiosk.db_setup import write_transaction
+from kiosk.db_statements import Statement
 from kiosk.devices.caller_offers import DEFAULT_TIMEOUT_S, CallerOffers
 from kiosk.devices.config import DeviceBinding
 from kiosk.devices.offers import OfferBook
 from kiosk.extensions import db
-from kiosk.models import DeviceLog, Invitation, Rating
+from kiosk.models import DeviceLog, Invitation
 from kiosk.models.base import utcnow
 from kiosk.ratings.errors import AlreadyRated, RatingError
 from kiosk.ratings.facts import DeviceIdentity
@@ -61,10 +62,46 @@ class Recorded:
     invitation_id: int | None = None  # the invitation the press answered, if any
 
 
+# The reads on the press -> commit -> ACK path: one statement each, so on SQLite each runs
+# on its own (no BEGIN/COMMIT around it) on the recorder's connection (db_statements.py).
+_SEEN = Statement(
+    "SELECT 1 FROM rating WHERE source_ref = :ref "
+    "UNION ALL SELECT 1 FROM device_log WHERE source_ref = :ref LIMIT 1")
+_OFFERED_AT = Statement(
+    "SELECT i.id, i.status, EXISTS (SELECT 1 FROM rating AS r WHERE r.invitation_id = i.id "
+    "AND r.created_at >= :at) FROM invitation AS i "
+    "WHERE i.window_id = :window_id AND i.invited_at <= :at AND i.screen_until >= :at "
+    "ORDER BY i.invited_at DESC LIMIT 1",
+    at=sa.DateTime())
+_STILL_OFFERED = Statement(
+    "SELECT 1 FROM invitation WHERE id = :id AND status = 'pending' AND screen_until > :now",
+    now=sa.DateTime())
+
+
 class EventRecorder:
     def __init__(self, offers: OfferBook, caller_offers: CallerOffers | None = None) -> None:
         self.offers = offers
         self.caller_offers = caller_offers or CallerOffers()
+        self._conn = None  # the bus thread's own reading connection, kept open
+
+    def _read(self, statement: Statement, params: dict) -> tuple | None:
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._conn = db.engine.connect()
+        try:
+            row = statement.first(self._conn, params)
+            if self._conn.in_transaction():  # not SQLite: end the read snapshot
+                self._conn.commit()
+        except Exception:
+            self.close()  # a broken connection is opened anew next time
+            raise
+        return row
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
 
     def record(self, binding: DeviceBinding, event: DeviceEvent, keys: int | None) -> Recorded:
         """Commits the event's outcome and returns it; raises only if nothing was stored."""
@@ -162,37 +199,22 @@ class EventRecorder:
             offered = self.offers.invitation_at(window_id, event_time)
             if offered is not None:
                 return offered
-        row = db.session.execute(
-            sa.select(Invitation.id, Invitation.status, Rating.created_at)
-            .outerjoin(Rating, Rating.invitation_id == Invitation.id)
-            .where(Invitation.window_id == window_id, Invitation.invited_at <= event_time,
-                   Invitation.screen_until >= event_time)
-            .order_by(Invitation.invited_at.desc()).limit(1)).first()
-        db.session.commit()
+        row = self._read(_OFFERED_AT, {"window_id": window_id, "at": event_time})
         if row is None:
             return None
-        if shown or row.status == "pending" or (
-                row.created_at is not None and row.created_at >= event_time):
-            return row.id
+        invitation_id, status, rated_since = row
+        if shown or status == "pending" or rated_since:
+            return invitation_id
         return None
 
-    @staticmethod
-    def still_offered(invitation_id: int | None) -> bool:
+    def still_offered(self, invitation_id: int | None) -> bool:
         """Is the invitation still waiting for its rating and on screen? Asked on the bus
         thread just before INVITE goes out, after any press it committed itself."""
-        row = db.session.execute(
-            sa.select(Invitation.status, Invitation.screen_until)
-            .where(Invitation.id == invitation_id)).first()
-        db.session.commit()
-        return row is not None and row.status == "pending" and row.screen_until > utcnow()
+        return self._read(_STILL_OFFERED, {"id": invitation_id, "now": utcnow()}) is not None
 
     # ------------------------------------------------------------ device log
-    @staticmethod
-    def _seen(ref: str) -> bool:
-        seen = db.session.scalar(sa.select(Rating.id).where(Rating.source_ref == ref)) or \
-            db.session.scalar(sa.select(DeviceLog.id).where(DeviceLog.source_ref == ref))
-        db.session.commit()  # end the read snapshot before any write
-        return seen is not None
+    def _seen(self, ref: str) -> bool:
+        return self._read(_SEEN, {"ref": ref}) is not None
 
     @staticmethod
     def _log(binding: DeviceBinding, event: DeviceEvent, ref: str, kind: str, **extra) -> str:

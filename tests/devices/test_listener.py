@@ -1,11 +1,13 @@
 """The listener end to end: simulator behind a real pty, real threads, real SQLite."""
 import time
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from device_drivers import evp
 from kiosk.db_setup import write_transaction
+from kiosk.devices.health import LAST_SEEN_EVERY_S, needs_writing
 from kiosk.devices.recorder import ALREADY_RATED, COVER, DUPLICATE, POWER_ON, UNINVITED_REFUSED
 from kiosk.extensions import db
 from kiosk.models import Hall, Window
@@ -159,3 +161,13 @@ def test_health_rows_and_heartbeat(start_hall, app, tmp_path):
     assert wait_for(lambda: (tmp_path / LISTENER_HEARTBEAT_FILE).exists())
     hall.listener.stop()
     assert not hall.device_row(1).online  # nobody polls it any more
+
+
+def test_health_rows_write_last_seen_alone_only_now_and_then():
+    at = datetime(2026, 11, 30, 9, 0, 0)
+    row = {"online": True, "misses": 0, "last_seen": at}
+    assert needs_writing(row, None)
+    assert not needs_writing({**row, "last_seen": at + timedelta(seconds=5)}, row)
+    assert needs_writing({**row, "last_seen": at + timedelta(seconds=LAST_SEEN_EVERY_S)}, row)
+    assert needs_writing({**row, "misses": 1, "last_seen": at + timedelta(seconds=1)}, row)
+    assert needs_writing({"online": False}, row)
