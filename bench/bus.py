@@ -43,6 +43,8 @@ BAUD = 9600
 ACK_WIRE_S = evp.wire_time_s(evp.MIN_FRAME_LEN + 4, BAUD)
 EXCHANGE_S = evp.wire_time_s(2 * evp.MIN_FRAME_LEN + 1, BAUD) + 0.0005
 RUN_LIMIT_S = 120.0
+COMMANDS = {evp.CMD_POLL: "POLL", evp.CMD_ACK: "ACK", evp.CMD_SET_STATE: "SET_STATE",
+            evp.CMD_SET_TEXT: "SET_TEXT", evp.CMD_IDENTIFY: "IDENTIFY"}
 
 
 class TimedBus(EvpSimBus):
@@ -54,8 +56,20 @@ class TimedBus(EvpSimBus):
         self.acked: dict[tuple[int, int], float] = {}
         self.resent = 0
         self.polls = 0
+        # Bus time accounting: requests per command, and the host's gaps (from the last byte
+        # of an answer on the wire to the first byte of the host's next request).
+        self.frames: dict[int, int] = {}
+        self.host_gap_s = 0.0
+        self._answer_end = 0.0
+
+    def host_write(self, data, now):
+        if self._answer_end and self.timing:
+            self.host_gap_s += max(0.0, now - self._answer_end)
+            self._answer_end = 0.0
+        super().host_write(data, now)
 
     def _on_frame(self, frame, done_at):
+        self.frames[frame.cmd] = self.frames.get(frame.cmd, 0) + 1
         if frame.cmd == evp.CMD_POLL:
             self.polls += 1
         elif frame.cmd == evp.CMD_ACK and len(frame.data) == 4:
@@ -65,6 +79,7 @@ class TimedBus(EvpSimBus):
 
     def emit(self, data, earliest):
         super().emit(data, earliest)
+        self._answer_end = self._tx_free_at
         if len(data) > 9 and data[3] == evp.CMD_EVENT:
             key = (data[1], int.from_bytes(data[5:9], "little"))
             if key in self.event_sent:
@@ -166,10 +181,22 @@ def main() -> int:
         while len(sim.acked) < args.devices and time.monotonic() - started < 60:
             time.sleep(0.1)
         warm = set(sim.acked)
-        time.sleep(1.0)
+        # ... and every device told its window's state (SET_STATE + SET_TEXT after power-on,
+        # ~0.1 s a device at 9600 baud): the idle bus is measured once that is done.
+        settled_at = time.monotonic()
+        while time.monotonic() - settled_at < 1.0 and time.monotonic() - started < 90:
+            before = sim.frames.get(evp.CMD_SET_STATE, 0) + sim.frames.get(evp.CMD_SET_TEXT, 0)
+            time.sleep(0.25)
+            if sim.frames.get(evp.CMD_SET_STATE, 0) + sim.frames.get(evp.CMD_SET_TEXT, 0) != before:
+                settled_at = time.monotonic()
         polls0, t0 = sim.polls, time.monotonic()
+        frames0, gap0 = dict(sim.frames), sim.host_gap_s
         time.sleep(3.0)  # idle: nothing but POLL/NONE (and health) on the bus
-        polls_per_s = (sim.polls - polls0) / (time.monotonic() - t0)
+        idle_s = time.monotonic() - t0
+        polls_per_s = (sim.polls - polls0) / idle_s
+        idle_frames = {COMMANDS.get(c, hex(c)): n - frames0.get(c, 0)
+                       for c, n in sim.frames.items() if n - frames0.get(c, 0)}
+        idle_gap_pct = 100.0 * (sim.host_gap_s - gap0) / idle_s
         efficiency = 100.0 * polls_per_s * EXCHANGE_S
 
         rng = random.Random(42)
@@ -211,6 +238,8 @@ def main() -> int:
           f"p99 {ratio:.1f}x")
     print(f"idle bus: {polls_per_s:.1f} POLL/s vs line-rate max {1 / EXCHANGE_S:.1f}/s "
           f"-> efficiency {efficiency:.1f} %")
+    print(f"idle bus, requests by command: {idle_frames}; host gaps (answer's last byte -> "
+          f"next request's first byte) {idle_gap_pct:.1f} % of the time")
     print(f"pressed {pressed}, stored {stored}")
     print(f"BENCH bus host_overhead_p99_ms={pct(overhead, .99):.3f} "
           f"baseline_commit_p99_ms={pct(base, .99):.3f} ratio_p99={ratio:.2f} "
