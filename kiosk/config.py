@@ -27,6 +27,11 @@ DEFAULTS = {
     "INVITE_SCREEN_SECONDS": 120,
     # The touchscreen returns to its idle screen after this long without a touch.
     "KIOSK_IDLE_SECONDS": 30,
+    # A touchscreen's state request waits up to this long for a change (kiosk/touch/
+    # changes.py); at most KIOSK_STATE_WAITERS wait at once in a process, each holding a
+    # server thread (kiosk.serve runs 8 more threads than that), the rest are answered at once.
+    "KIOSK_STATE_HOLD_SECONDS": 15,
+    "KIOSK_STATE_WAITERS": 32,
 }
 
 

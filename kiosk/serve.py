@@ -37,7 +37,11 @@ def run_worker(sock: socket.socket, threads: int) -> None:
     # socket loop) gets the interpreter back quickly instead of after a 5 ms default slice.
     sys.setswitchinterval(0.0005)
     # poll(), not select(): select() fails outright once any descriptor number passes 1024.
-    serve(create_app(), sockets=[sock], threads=threads, asyncore_use_poll=True, _quiet=True)
+    app = create_app()
+    # Touchscreens' state requests wait for a change, each on a thread of its own
+    # (kiosk/touch/changes.py): those threads come on top of the ones serving requests.
+    threads += app.config["KIOSK_STATE_WAITERS"]
+    serve(app, sockets=[sock], threads=threads, asyncore_use_poll=True, _quiet=True)
 
 
 def main(argv=None) -> None:
@@ -47,7 +51,8 @@ def main(argv=None) -> None:
     parser.add_argument("--host", default=os.environ.get("KIOSK_BIND_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("KIOSK_BIND_PORT", 8080)))
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=8,
+                        help="threads serving requests, besides the touchscreens' waiting ones")
     args = parser.parse_args(argv)
     config.secret_key(config.instance_path())  # generated once, before workers race for it
 

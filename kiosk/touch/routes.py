@@ -1,5 +1,8 @@
 """The window touchscreen: idle screen, rating screen, reasons, phone keypad, thanks."""
 import base64
+import hashlib
+import json
+import time
 from pathlib import Path
 
 from flask import abort, current_app, jsonify, render_template, request, url_for
@@ -7,6 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from kiosk import ratelimit
+from kiosk.extensions import db
 from kiosk.i18n import select_locale
 from kiosk.invitations.service import current_invitation
 from kiosk.lookups import current_hall, window_or_404
@@ -17,6 +21,7 @@ from kiosk.models.reasons import reason_text
 from kiosk.ratings.levels import levels_for_scale
 from kiosk.ratings.service import current_reasons, record_rating
 from kiosk.touch import bp
+from kiosk.touch.changes import changes_for
 
 
 @bp.get("/<code>")
@@ -45,29 +50,56 @@ def voice_files_exist(lang: str) -> bool:
 
 @bp.get("/<code>/state")
 def state(code: str):
-    """Polled by the screen about twice a second; also hands out a fresh CSRF token."""
+    """The window's state and a fresh CSRF token. With ?after=<version> of the screen's last
+    answer, waits (up to KIOSK_STATE_HOLD_SECONDS) until the state differs from it."""
+    body = _state(code)
+    after = request.args.get("after")
+    if after is not None and body["version"] == after:
+        body = _wait_for_change(code, after, body)
+    return jsonify({**body, "csrf_token": generate_csrf()})
+
+
+def _wait_for_change(code: str, after: str, body: dict) -> dict:
+    changes = changes_for(current_app, db.engine)
+    if not changes.enter():
+        return body  # every waiting place taken: answer now, the screen polls again
+    try:
+        deadline = time.monotonic() + current_app.config["KIOSK_STATE_HOLD_SECONDS"]
+        seen = changes.generation
+        while body["version"] == after and (left := deadline - time.monotonic()) > 0:
+            db.session.rollback()  # no read snapshot held while waiting
+            # Look again at least every second: an invitation also leaves the screen when
+            # its screen time runs out, which no commit announces.
+            seen = changes.wait(seen, min(left, 1.0))
+            body = _state(code)
+    finally:
+        changes.leave()
+    return body
+
+
+def _state(code: str) -> dict:
     window = window_or_404(code)
     invitation = None if window.paused else current_invitation(window)
     staff = window.staff
     hall = current_hall()
-    return jsonify(
-        {
-            "window": window.code,
-            "paused": window.paused,
-            "pause_reason": window.pause_reason,
-            "staff": {
-                "name": staff.name, "staff_no": staff.staff_no, "stars": staff.stars,
-                "photo_url": url_for("touch.clerk_photo", code=window.code, v=staff.photo)
-                if staff.photo else None,
-            } if staff else None,
-            "invitation": {"id": invitation.id, "case_no": invitation.case_no}
-            if invitation
-            else None,
-            "allow_uninvited": bool(hall and hall.allow_uninvited),
-            "mobile_qr": mobile_qr_for(invitation),  # one-time code for the phone
-            "csrf_token": generate_csrf(),
-        }
-    )
+    body = {
+        "window": window.code,
+        "paused": window.paused,
+        "pause_reason": window.pause_reason,
+        "staff": {
+            "name": staff.name, "staff_no": staff.staff_no, "stars": staff.stars,
+            "photo_url": url_for("touch.clerk_photo", code=window.code, v=staff.photo)
+            if staff.photo else None,
+        } if staff else None,
+        "invitation": {"id": invitation.id, "case_no": invitation.case_no}
+        if invitation
+        else None,
+        "allow_uninvited": bool(hall and hall.allow_uninvited),
+        "mobile_qr": mobile_qr_for(invitation),  # one-time code for the phone
+    }
+    body["version"] = hashlib.blake2b(json.dumps(body, sort_keys=True).encode(),
+                                      digest_size=8).hexdigest()
+    return body
 
 
 def _is_row_id(value) -> bool:

@@ -1,4 +1,4 @@
-// Window touchscreen: polls the window's state, shows the rating screen when invited.
+// Window touchscreen: follows the window's state, shows the rating screen when invited.
 // One citizen, one session: everything they chose or typed (and their language) is
 // forgotten when the screen goes back to idle, after thanks or a timeout.
 (function () {
@@ -47,7 +47,11 @@
     // The next citizen starts in the hall's language, whatever this one picked.
     if (app.dataset.lang !== app.dataset.defaultLang) {
       location.replace(location.pathname + "?lang=" + encodeURIComponent(app.dataset.defaultLang));
+      return;
     }
+    // An invitation that arrived while this screen was busy: the state request only answers
+    // changes, so offer what it last said now.
+    if (lastState && !lastState.paused) applyState(lastState);
   }
 
   function resetCitizenInput() {
@@ -126,12 +130,25 @@
     }
   }
 
+  // The server holds the request (?after=<version of the last answer>) until the state
+  // changes, so an invitation shows as soon as it is stored; then the screen asks again at
+  // once. An error, or an unchanged answer that came back at once (the server had no
+  // waiting place free), falls back to asking every POLL_MS.
   async function poll() {
+    let wait = POLL_MS;
+    const started = Date.now();
     try {
-      const r = await fetch(app.dataset.stateUrl, { cache: "no-store" });
-      if (r.ok) applyState(await r.json());
+      const url = new URL(app.dataset.stateUrl, location.href);
+      if (lastState && lastState.version) url.searchParams.set("after", lastState.version);
+      const r = await fetch(url, { cache: "no-store" });
+      if (r.ok) {
+        const state = await r.json();
+        const changed = !lastState || state.version !== lastState.version;
+        applyState(state);
+        if (changed || Date.now() - started >= POLL_MS) wait = 0;
+      }
     } catch (e) { /* network hiccup: keep showing what we have */ }
-    setTimeout(poll, POLL_MS);
+    setTimeout(poll, wait);
   }
 
   async function submit(level, reasons, phone) {
