@@ -43,7 +43,7 @@ trap 'cleanup; echo; echo "Demo hall stopped."; exit 0' INT TERM
 trap cleanup EXIT
 
 # The local hub and the sync daemon.
-HUB_PORT="$HUB_PORT" bash scripts/run_hub_demo.sh > "$logs/hub-setup.log"
+HUB_PORT="$HUB_PORT" bash scripts/run_hub_demo.sh > "$logs/hub-setup.log" 2>&1
 hub_inst="$inst/hub"
 HUB_ENV=(env KIOSK_INSTANCE_PATH="$hub_inst" KIOSK_ROLE=hub KIOSK_DATABASE_URL="sqlite:///$hub_inst/hub.db")
 "${HUB_ENV[@]}" .venv/bin/flask --app wsgi users create-admin admin \
