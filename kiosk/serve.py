@@ -3,7 +3,8 @@
 One Python process is bound to one core by the GIL; a hall terminal has two or more. The
 socket is bound once, then each forked worker builds its own app (its own database
 connections) and runs waitress on the shared socket; the kernel spreads connections.
-Usage: python -m kiosk.serve [--host 127.0.0.1] [--port 8080] [--workers 2] [--threads 8]
+With one worker (the default) the process serves on its own, without a master.
+Usage: python -m kiosk.serve [--host 127.0.0.1] [--port 8080] [--workers 1] [--threads 8]
 """
 import argparse
 import contextlib
@@ -50,7 +51,11 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("KIOSK_BIND_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("KIOSK_BIND_PORT", 8080)))
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    # One process by default on a hall: SQLite has one writer and the ratings' write section
+    # is serial, so a second process served no more ratings (bench/rate_http.py, one vs two)
+    # while it cost a copy of the app in memory (bench/footprint.py). The hub, on
+    # PostgreSQL, runs several.
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=8,
                         help="threads serving requests, besides the touchscreens' waiting ones")
     args = parser.parse_args(argv)
@@ -58,6 +63,9 @@ def main(argv=None) -> None:
 
     sock = bind(args.host, args.port)
     print(f"serving on http://{args.host}:{args.port} with {args.workers} workers", flush=True)
+    if args.workers == 1:  # no master process to keep
+        run_worker(sock, args.threads)
+        return
     children = []
     for _ in range(args.workers):
         pid = os.fork()
