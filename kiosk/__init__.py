@@ -26,9 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config.env_overrides())
     if test_config:
         app.config.update(test_config)
-    from kiosk.workdays import load_supplement
+    from kiosk import workdays
 
-    load_supplement(inst / "holiday_calendar.json")
+    workdays.init_app(app, inst / "holiday_calendar.json")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key(inst)
 

@@ -27,19 +27,34 @@ def test_dates_beyond_the_official_calendar_are_an_error():
 
 
 def test_a_hall_can_add_a_year_the_package_does_not_know(tmp_path):
-    from kiosk.workdays import load_supplement
+    from kiosk.workdays import HolidayCalendar
 
-    calendar = tmp_path / "holiday_calendar.json"
-    calendar.write_text('{"2030": {"holidays": ["2030-01-01"], "workdays": ["2030-01-05"]}}')
-    try:
-        load_supplement(calendar)
-        assert not is_workday(date(2030, 1, 1))  # New Year's Day
-        assert is_workday(date(2030, 1, 5))  # a Saturday made a workday
-        assert add_workdays(date(2029, 12, 31), 1) == date(2030, 1, 2)
-    finally:
-        load_supplement(tmp_path / "absent.json")
-    with pytest.raises(CalendarRangeError):
+    path = tmp_path / "holiday_calendar.json"
+    path.write_text('{"2030": {"holidays": ["2030-01-01"], "workdays": ["2030-01-05"]}}')
+    calendar = HolidayCalendar(path)
+    assert not calendar.is_workday(date(2030, 1, 1))  # New Year's Day
+    assert calendar.is_workday(date(2030, 1, 5))  # a Saturday made a workday
+    with pytest.raises(CalendarRangeError):  # the package alone does not know 2030
         is_workday(date(2030, 1, 2))
+
+
+def test_each_app_has_its_own_calendar(tmp_path):
+    """Two halls in one process (tests, the hub's tools): one's file is not the other's."""
+    from kiosk import create_app
+
+    apps = []
+    for name, content in (("a", '{"2030": {"holidays": ["2030-01-01"], "workdays": []}}'),
+                          ("b", None)):
+        folder = tmp_path / name
+        folder.mkdir()
+        if content:
+            (folder / "holiday_calendar.json").write_text(content)
+        apps.append(create_app({"TESTING": True, "INSTANCE_PATH": str(folder),
+                                "SECRET_KEY": "x"}))
+    with apps[0].app_context():
+        assert add_workdays(date(2029, 12, 31), 1) == date(2030, 1, 2)
+    with apps[1].app_context(), pytest.raises(CalendarRangeError):
+        add_workdays(date(2029, 12, 31), 1)
 
 
 def test_supplement_dates_must_belong_to_their_year():

@@ -71,7 +71,7 @@ def import_command(file: Path, year: int | None, dry_run: bool) -> None:
         click.echo("dry run: nothing written")
         return
     store.write_file(target, content)
-    workdays.load_supplement(target)
+    workdays.calendar().load(target)
     click.echo(f"written: {target}")
 
 

@@ -37,8 +37,10 @@ def test_import_writes_the_hall_file_and_deadlines_reach_into_the_new_year(app, 
     data = json.loads(path.read_text(encoding="utf-8"))
     assert "2027-02-08" in data["2027"]["holidays"] and "2027-02-20" in data["2027"]["workdays"]
     # After Mon 28 Dec: 29–31 Dec are 3 working days, 1–3 Jan are off, 4 and 5 Jan follow.
-    assert workdays.add_workdays(date(2026, 12, 28), 5) == date(2027, 1, 5)
-    assert workdays.is_workday(date(2027, 2, 20)) and not workdays.is_workday(date(2027, 2, 8))
+    with app.app_context():  # the app's calendar, not the process's
+        assert workdays.add_workdays(date(2026, 12, 28), 5) == date(2027, 1, 5)
+        assert workdays.is_workday(date(2027, 2, 20))
+        assert not workdays.is_workday(date(2027, 2, 8))
 
 
 def test_show_lists_days_off_and_makeup_workdays(app, notice_2027):
@@ -60,7 +62,8 @@ def test_json_file_in_the_supplement_format_and_dry_run(app, tmp_path):
     assert dry.exit_code == 0 and "dry run" in dry.output
     assert not (tmp_path / "holiday_calendar.json").exists()
     assert _import(app, source).exit_code == 0
-    assert workdays.calendar_source(2028) == "hall"
+    with app.app_context():
+        assert workdays.calendar_source(2028) == "hall"
 
 
 @pytest.mark.parametrize("content, message", [

@@ -57,12 +57,9 @@ def test_lookups_are_rate_limited(client, bad_rating):
     assert r.status_code == 429 and "查询过于频繁" in r.get_data(as_text=True)
 
 
-def test_status_provider_hook_for_the_case_workflow(client, bad_rating):
-    status.set_status_provider(lambda rating: ("已答复", "已对窗口人员进行批评教育。"))
-    try:
-        page = look_up(client, bad_rating).get_data(as_text=True)
-    finally:
-        status.set_status_provider(None)
+def test_status_provider_hook_for_the_case_workflow(app, client, bad_rating):
+    status.set_status_provider(app, lambda rating: ("已答复", "已对窗口人员进行批评教育。"))
+    page = look_up(client, bad_rating).get_data(as_text=True)
     assert "已答复" in page and "已对窗口人员进行批评教育。" in page
 
 
