@@ -7,20 +7,10 @@ import hashlib
 from functools import partial
 from urllib.parse import urlencode
 
-from kiosk.sync.profiles.base import (
-    Credentials,
-    Profile,
-    Request,
-    evaluator_name,
-    json_answer,
-    local_time,
-    provincial_level,
-)
+from kiosk.sync.profiles import provincial
+from kiosk.sync.profiles.base import Credentials, Profile, Request, json_answer, local_time
+from kiosk.sync.profiles.provincial import PF, TIME_FORMAT  # noqa: F401 (this profile's codes)
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-# pf codes: evaluator and touchscreen are 政务大厅 terminals; a later rating (the case's own
-# link, on a phone) is the mobile channel; 7 is this platform's default rating.
-PF = {"touch": "4", "evaluator": "5", "qr": "3", "later": "2", "default": "7"}
 NATIONAL_VERSION = "2"
 
 
@@ -34,39 +24,17 @@ def _common(creds: Credentials) -> dict:
 def to_payload(record: dict, creds: Credentials) -> dict:
     return {
         "type": "evaluate",
-        "evalId": record["id"],
-        "projectNo": record["case_no"],
-        "taskCode": record.get("service_code") or "",
-        "areaCode": record["region_code"],
-        "deptCode": record.get("dept_code") or "",
-        "windowNo": record.get("window_code") or "",
+        **provincial.rating_fields(record),
         "handleUserCode": record.get("staff_no") or "",
-        "pf": PF[record["channel"]],
-        "userName": evaluator_name(record),
-        "satisfaction": str(provincial_level(record["level"])),
-        "evalDetail": ",".join(record.get("reasons") or []),
         "evalContent": record.get("comment", ""),
         "evalTime": local_time(record["rated_at"], TIME_FORMAT),
-        "assessNumber": str(record.get("assess_number", 1)),
         "isDefault": "1" if record.get("is_default") else "0",
         **_common(creds),
     }
 
 
 def event_payload(event: dict, creds: Credentials) -> dict:
-    return {
-        "type": "rectify",
-        "rectifyId": event["id"],
-        "evalId": event["rating_id"],
-        "evaluateId": event.get("rating_receipt") or "",
-        "projectNo": event["case_no"],
-        "areaCode": event["region_code"],
-        "rectifyStatus": event["code"],
-        "rectifyTime": local_time(event["at"], TIME_FORMAT),
-        "rectifyDeadline": local_time(event.get("due_at"), TIME_FORMAT) or "",
-        "rectifyContent": event.get("note", ""),
-        **_common(creds),
-    }
+    return {"type": "rectify", **provincial.rectify_fields(event), **_common(creds)}
 
 
 def sign(fields: dict, secret: bytes) -> str:
@@ -84,16 +52,14 @@ def from_twice_b64(param: str) -> str:
 
 
 def encode(payload: dict, creds: Credentials, path: str, now: float, nonce: str) -> Request:
-    fields = {**payload, "appKey": creds.app_id, "timestamp": str(int(now * 1000)),
-              "nonce": nonce}
-    fields["sign"] = sign(fields, creds.key)
+    fields = provincial.signed_fields(payload, creds, now, nonce, sign)
     body = urlencode({"param": twice_b64(urlencode(fields))}).encode()
     return Request("POST", body,
                    {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
 
 
 read_answer = partial(json_answer, code_field="status", ok_code="1",
-                      receipt=lambda a: (a.get("data") or {}).get("evaluateId"),
+                      receipt=provincial.receipt,
                       message_field="msg")
 
 

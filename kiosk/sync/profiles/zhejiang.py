@@ -4,65 +4,37 @@ import hashlib
 from functools import partial
 from urllib.parse import urlencode
 
-from kiosk.sync.profiles.base import (
-    Credentials,
-    Profile,
-    Request,
-    evaluator_name,
-    json_answer,
-    local_time,
-    provincial_level,
-)
+from kiosk.sync.profiles import provincial
+from kiosk.sync.profiles.base import Credentials, Profile, Request, json_answer, local_time
+from kiosk.sync.profiles.provincial import PF, TIME_FORMAT  # noqa: F401 (this profile's codes)
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-# pf codes of this province: a counter evaluator is 5 (政务大厅其他终端/自助终端).
-PF = {"touch": "4", "evaluator": "5", "qr": "3", "later": "2", "default": "7"}
 PRO_STATUS_FINISHED = "3"  # a case is rated after its service
 USER_PROP_PERSON = "1"
 DEFAULT_DATA_SOURCE = "101"
 
 
+def _data_source(creds: Credentials) -> str:
+    return str(creds.options.get("data_source", DEFAULT_DATA_SOURCE))
+
+
 def to_payload(record: dict, creds: Credentials) -> dict:
-    fields = {
-        "areaCode": record["region_code"],
-        "deptCode": record["dept_code"],
-        "taskCode": record.get("service_code") or "",
-        "projectNo": record["case_no"],
+    return {
+        **provincial.rating_fields(record),
+        "deptCode": record["dept_code"],  # required here
         "proStatus": PRO_STATUS_FINISHED,
         "proDepart": record.get("hall_name") or "",
         "proManager": record.get("staff_no") or "",
-        "pf": PF[record["channel"]],
         "userProp": USER_PROP_PERSON,
-        "userName": evaluator_name(record),
-        "satisfaction": str(provincial_level(record["level"])),
-        "evalDetail": ",".join(record.get("reasons") or []),
         "writingEvaluation": record.get("comment", ""),
         "assessTime": local_time(record["rated_at"], TIME_FORMAT),
-        "assessNumber": str(record.get("assess_number", 1)),
-        "dataSource": str(creds.options.get("data_source", DEFAULT_DATA_SOURCE)),
-        "windowNo": record.get("window_code") or "",
-        "evalId": record["id"],  # the receiver de-duplicates by it
+        "dataSource": _data_source(creds),
     }
-    return fields
 
 
 def event_payload(event: dict, creds: Credentials) -> dict:
-    """差评整改在线反馈: a form like the rating's, dataType "rectify", pointing at the rating
-    by our id and by the platform's evaluateId."""
-    return {
-        "dataType": "rectify",
-        "areaCode": event["region_code"],
-        "deptCode": event.get("dept_code") or "",
-        "projectNo": event["case_no"],
-        "evalId": event["rating_id"],
-        "evaluateId": event.get("rating_receipt") or "",
-        "rectifyId": event["id"],
-        "rectifyStatus": event["code"],
-        "rectifyTime": local_time(event["at"], TIME_FORMAT),
-        "rectifyDeadline": local_time(event.get("due_at"), TIME_FORMAT) or "",
-        "rectifyContent": event.get("note", ""),
-        "dataSource": str(creds.options.get("data_source", DEFAULT_DATA_SOURCE)),
-    }
+    """差评整改在线反馈: a form like the rating's, dataType "rectify"."""
+    return {"dataType": "rectify", **provincial.rectify_fields(event),
+            "deptCode": event.get("dept_code") or "", "dataSource": _data_source(creds)}
 
 
 def sign(fields: dict, secret: bytes) -> str:
@@ -72,16 +44,13 @@ def sign(fields: dict, secret: bytes) -> str:
 
 
 def encode(payload: dict, creds: Credentials, path: str, now: float, nonce: str) -> Request:
-    fields = {**payload, "appKey": creds.app_id, "timestamp": str(int(now * 1000)),
-              "nonce": nonce}
-    fields["sign"] = sign(fields, creds.key)
-    body = urlencode(fields).encode()
+    body = urlencode(provincial.signed_fields(payload, creds, now, nonce, sign)).encode()
     return Request("POST", body,
                    {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
 
 
 read_answer = partial(json_answer, code_field="result", ok_code="0",
-                      receipt=lambda a: (a.get("data") or {}).get("evaluateId"),
+                      receipt=provincial.receipt,
                       message_field="msg")
 
 
