@@ -16,8 +16,8 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, Regexp
 
 from kiosk.auth.passwords import password_problem
-from kiosk.departments import credit_code
-from kiosk.departments.imports import CREDIT_CODE_PROBLEMS
+from kiosk.departments import credit_code, service_code
+from kiosk.departments.imports import CREDIT_CODE_PROBLEMS, SERVICE_CODE_PROBLEMS
 from kiosk.models.staffing import PAUSE_REASONS
 from kiosk.models.user import ROLES
 from kiosk.staffing.pins import pin_problem
@@ -108,13 +108,19 @@ class StaffForm(FlaskForm):
 
 
 class ServiceForm(FlaskForm):
-    code = StringField(_l("事项编码"), filters=[_upper], validators=[
-        DataRequired(REQUIRED),
-        Regexp(r"^[0-9A-Z]{1,24}$", message=_l("事项编码只能包含数字和大写字母，最长 24 位。"))])
+    code = StringField(_l("事项编码"), filters=[service_code.normalise],
+                       description=_l("基本编码或实施编码，最长 %(n)d 位",
+                                      n=service_code.MAX_LENGTH),
+                       validators=[DataRequired(REQUIRED)])
     name = StringField(_l("事项名称"), filters=[_strip],
                        validators=[DataRequired(REQUIRED), Length(max=200, message=_l("最长 200 个字。"))])
     department_id = DepartmentField(_l("实施主体"),
                                 description=_l("该事项的评价计入其实施主体"))
+
+    def validate_code(self, field):
+        reason = service_code.problem(field.data or "")
+        if reason is not None:
+            raise ValidationError(SERVICE_CODE_PROBLEMS[reason])
 
 
 class DepartmentForm(FlaskForm):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from kiosk.db_setup import write_transaction
-from kiosk.departments import credit_code
+from kiosk.departments import credit_code, service_code
 from kiosk.departments.tables import TableError, read_table
 from kiosk.extensions import db
 from kiosk.models import Department, ServiceItem
@@ -47,7 +47,12 @@ CREDIT_CODE_PROBLEMS = {
 }
 MAX_LISTED = 200  # errors and changes listed in a report; all are counted
 BATCH = 1000
-DEPARTMENT_NAME_MAX, SERVICE_NAME_MAX, SERVICE_CODE_MAX = 100, 200, 24
+DEPARTMENT_NAME_MAX, SERVICE_NAME_MAX = 100, 200
+SERVICE_CODE_PROBLEMS = {
+    "empty": _l("事项编码不能为空"),
+    "too_long": _l("事项编码最多 %(n)d 位", n=service_code.MAX_LENGTH),
+    "characters": _l("事项编码只能包含大写字母、数字和中间的连字符“-”"),
+}
 
 
 @dataclass
@@ -180,11 +185,11 @@ def _service_rows(path, report: ImportReport) -> Iterator[tuple[int, _Write]]:
     for line, row in read_table(path, SERVICE_COLUMNS, SERVICE_REQUIRED):
         report.rows += 1
         problems = []
-        code, name = row.get("code", ""), row.get("name", "")
-        if not code:
-            problems.append(_l("事项编码不能为空"))
-        elif _too_long(code, SERVICE_CODE_MAX):
-            problems.append(_l("事项编码最多 %(n)d 位：%(code)s", n=SERVICE_CODE_MAX, code=code))
+        code, name = service_code.normalise(row.get("code", "")), row.get("name", "")
+        reason = service_code.problem(code)
+        if reason is not None:
+            problems.append(_l("%(problem)s：%(code)s", problem=SERVICE_CODE_PROBLEMS[reason],
+                               code=code or "—") if code else SERVICE_CODE_PROBLEMS[reason])
         elif code in first_line:
             problems.append(_l("事项编码 %(code)s 与第 %(line)d 行重复", code=code,
                                line=first_line[code]))

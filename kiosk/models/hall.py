@@ -40,7 +40,8 @@ class Hall(db.Model):
 class ServiceItem(db.Model):
     __tablename__ = "service_item"
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(24), unique=True)  # 事项编码
+    # 事项编码: a 基本编码 or an 实施编码 (kiosk/departments/service_code.py)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     # 实施主体: the department that implements the item, responsible for its ratings.
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)

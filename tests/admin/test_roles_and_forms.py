@@ -115,7 +115,7 @@ def test_window_form_bad_input(app, as_role, data, field_error):
     ("/admin/staff/new", {"staff_no": "Y9", "name": "某", "pin": "1111", "window_id": "0"}, "过于简单"),
     ("/admin/staff/new", {"staff_no": "Y9", "name": "某", "pin": "", "window_id": "0"}, "须设置 PIN"),
     ("/admin/staff/new", {"staff_no": "YN0101", "name": "某", "pin": "482915", "window_id": "0"}, "已存在"),
-    ("/admin/services/new", {"code": "53-01", "name": "某"}, "事项编码只能包含"),
+    ("/admin/services/new", {"code": "53_01", "name": "某"}, "事项编码只能包含"),
     ("/admin/services/new", {"code": "530102001000", "name": "某"}, "已存在"),
     ("/admin/tokens", {"name": "有 空格"}, "只能包含"),
     ("/admin/settings", {"name": "厅", "region_code": "5301", "dept_code": "11530102MB00000014"}, "6–12 位"),
