@@ -69,7 +69,7 @@ class Workbench:
     cases: list = field(default_factory=list)  # (case, rating, overdue), overdue first
 
 
-def _day(day: date, now: datetime, department_id: int | None) -> Day:
+def _day(day: date, department_id: int | None) -> Day:
     period = Period(day, day)
     figures = Figures(ratings=queries.totals(period, department_id=department_id).ratings)
     return Day(day, figures.ratings.total, indicators.satisfaction(figures))
@@ -96,10 +96,13 @@ def window_states(now: datetime, today: date, scope, locale: str) -> list[Window
         sa.select(Device.window_id, sa.func.count(Device.id),
                   sa.func.count(Device.id).filter(Device.online.is_(False)))
         .where(Device.window_id.in_(ids)).group_by(Device.window_id))}
+    # Each window's newest rating by a citizen: walks ix_rating_window_rated backwards and
+    # stops at the first one that is not a default rating.
+    newest = (sa.select(Rating.rated_at)
+              .where(Rating.window_id == Window.id, Rating.is_default.is_(False))
+              .order_by(Rating.rated_at.desc()).limit(1).scalar_subquery())
     last = dict(db.session.execute(
-        sa.select(Rating.window_id, sa.func.max(Rating.rated_at))
-        .where(Rating.window_id.in_(ids), Rating.is_default.is_(False))
-        .group_by(Rating.window_id)).all())
+        sa.select(Window.id, newest).where(Window.id.in_(ids))).all())
     period = Period(today, today)
     by_window = {int(r.key): r for r in queries.breakdown(period, "window")
                  if r.key.isdigit() and int(r.key) != HALL}
@@ -136,8 +139,8 @@ def build(user, now: datetime, locale: str = "zh_CN") -> Workbench:
     if not allowed:
         return bench
     today = to_local(now).date()
-    bench.today = _day(today, now, department_id)
-    bench.week_ago = _day(today - timedelta(days=7), now, department_id)
+    bench.today = _day(today, department_id)
+    bench.week_ago = _day(today - timedelta(days=7), department_id)
     bench.trend_period = Period(today - timedelta(days=TREND_DAYS - 1), today)
     bench.trend = queries.breakdown(bench.trend_period, "day", department_id=department_id)
     bench.windows = window_states(now, today, department_scope(user), locale)
