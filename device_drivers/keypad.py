@@ -64,8 +64,10 @@ class KeypadDriver:
         return self._health.serial or f"KP-UNKNOWN@{self.port_url or 'port'}"
 
     # ------------------------------------------------------------ driver interface
-    def poll_cycle(self, on_event: Callable[[DeviceEvent], None] | None = None) -> list[DeviceEvent]:
-        """Read what the keypad sent (waits up to READ_TIMEOUT_S when it is quiet)."""
+    def poll_cycle(self, on_event: Callable[[DeviceEvent], None] | None = None,
+                   between: Callable[[], None] | None = None) -> list[DeviceEvent]:
+        """Read what the keypad sent (waits up to READ_TIMEOUT_S when it is quiet).
+        between is not needed: one short read is the whole cycle."""
         self._expire_invite()
         try:
             chunk = self.port.read(max(1, self.port.in_waiting))

@@ -74,7 +74,10 @@ class Slz68Driver:
         return f"SLZ68@{self.port_url or 'port'}#{address:02X}"
 
     # ------------------------------------------------------------ driver interface
-    def poll_cycle(self, on_event: Callable[[DeviceEvent], None] | None = None) -> list[DeviceEvent]:
+    def poll_cycle(self, on_event: Callable[[DeviceEvent], None] | None = None,
+                   between: Callable[[], None] | None = None) -> list[DeviceEvent]:
+        """What the bus carried since the last read; between is not needed: one short read
+        is the whole cycle."""
         try:
             chunk = self.port.read(max(1, self.port.in_waiting))
             if chunk and self.port.in_waiting:

@@ -61,6 +61,8 @@ class BusWorker:
         self.crash_after_commit = os.environ.get(CRASH_AFTER_COMMIT_ENV)
         self._lock = threading.Lock()
         self._desired: dict[int, DeviceState] = {}  # written by the window-states thread
+        self._desired_version = 0  # counts changes of _desired worth sending
+        self._sent_version = 0  # bus thread only: the _desired_version last sent
         self._applied: dict[int, DeviceState] = {}  # bus thread only
         self._retry_at: dict[int, float] = {}
         self._stale: dict[int, DeviceState] = {}  # INVITEs found answered: wait for a new state
@@ -77,6 +79,8 @@ class BusWorker:
     # ------------------------------------------------------------ other threads
     def set_desired(self, address: int, state: DeviceState) -> None:
         with self._lock:
+            if needs_sending(state, self._desired.get(address)):
+                self._desired_version += 1  # the bus thread sends it after the current poll
             self._desired[address] = state
 
     def health_snapshot(self) -> tuple[bool, dict[int, DeviceHealth]]:
@@ -121,7 +125,8 @@ class BusWorker:
     def _serve(self, driver) -> None:
         while not self.stop.is_set():
             self.last_loop = time.monotonic()
-            driver.poll_cycle(lambda event: self._on_event(driver, event))
+            driver.poll_cycle(lambda event: self._on_event(driver, event),
+                              between=lambda: self._send_new_states(driver))
             self.recorder.close_expired_offers(self.by_window)
             self._copy_health(driver)
             self._send_states(driver)
@@ -182,9 +187,16 @@ class BusWorker:
         with self._lock:
             self._health = health
 
+    def _send_new_states(self, driver) -> None:
+        """Between two devices' polls: a state that changed goes out now, not after the
+        cycle (an INVITE lights the keys sooner); everything else waits for the cycle end."""
+        if self._desired_version != self._sent_version:
+            self._send_states(driver)
+
     def _send_states(self, driver) -> None:
         with self._lock:
             desired = dict(self._desired)
+            self._sent_version = self._desired_version
         now = time.monotonic()
         for address, wanted in desired.items():
             health = self._health.get(address)

@@ -1,5 +1,6 @@
-"""Keeps every evaluator in its window's state: reads the database ten times a second
-(cheap indexed queries), computes desired_state() and hands it to the bus threads.
+"""Keeps every evaluator in its window's state: reads the database (cheap indexed queries)
+whenever another connection committed to it, and at least once a second, computes
+desired_state() and hands it to the bus threads.
 
 The touchscreen and the evaluator share one invitation: this thread only looks at the
 database, so whichever channel rated the case, the evaluator follows (THANKS, then IDLE).
@@ -19,9 +20,11 @@ from kiosk.devices.desired import THANKS_SECONDS, Offer, WindowView, desired_sta
 from kiosk.extensions import db
 from kiosk.models import Invitation, Rating, Staff, Window
 from kiosk.models.base import utcnow
+from kiosk.touch.changes import changes_for
 
 log = logging.getLogger("kiosk.devices")
-POLL_INTERVAL_S = 0.1  # bench/invite_latency.py: invitation -> INVITE p99 within 300 ms
+POLL_INTERVAL_S = 1.0  # at least this often; a commit wakes it at once (changes.py)
+UNWATCHED_INTERVAL_S = 0.1  # no waking possible (every waiting place taken, not SQLite)
 
 
 def read_windows(window_ids: Iterable[int], now: datetime):
@@ -66,13 +69,26 @@ class WindowStates:
 
     def run(self) -> None:
         with self.app.app_context():
-            while not self.stop.is_set():
-                try:
-                    self.tick()
-                except Exception:  # a locked or briefly missing database: try again
-                    log.exception("window states not refreshed")
-                    db.session.rollback()
-                self.stop.wait(self.interval_s)
+            # Woken by any commit to the hall database (an invitation, a rating, a pause),
+            # whichever process made it; looks again every interval_s regardless, for what
+            # only the clock changes (an offer's screen time running out, THANKS ending).
+            changes = changes_for(self.app, db.engine)
+            woken = changes.enter()
+            seen = changes.generation
+            try:
+                while not self.stop.is_set():
+                    try:
+                        self.tick()
+                    except Exception:  # a locked or briefly missing database: try again
+                        log.exception("window states not refreshed")
+                        db.session.rollback()
+                    if woken:
+                        seen = changes.wait(seen, self.interval_s)
+                    else:
+                        self.stop.wait(min(self.interval_s, UNWATCHED_INTERVAL_S))
+            finally:
+                if woken:
+                    changes.leave()
 
     def tick(self) -> None:
         now = self.clock()
