@@ -25,6 +25,7 @@ class HallChain:
     verified_seq: int = 0  # links 1..verified_seq all received
     reported_seq: int | None = None  # the hall's own newest seq, as it last said
     incidents: dict[str, int] = field(default_factory=dict)  # kind → count
+    unreviewed: dict[str, int] = field(default_factory=dict)  # kind → not yet reviewed
     last_incident_at: datetime | None = None
     restores: int = 0
 
@@ -32,17 +33,23 @@ class HallChain:
     def incident_total(self) -> int:
         return sum(self.incidents.values())
 
+    @property
+    def unreviewed_total(self) -> int:
+        return sum(self.unreviewed.values())
+
 
 def chain_overview() -> list[HallChain]:
     halls: dict[str, HallChain] = {}
     for head in db.session.scalars(sa.select(HubChainHead)):
         halls[head.hall_code] = HallChain(head.hall_code, head.seq, head.reported_seq)
     i = HubIntegrityIncident
-    for code, kind, count, last in db.session.execute(
-            sa.select(i.hall_code, i.kind, sa.func.count(), sa.func.max(i.detected_at))
+    for code, kind, count, unreviewed, last in db.session.execute(
+            sa.select(i.hall_code, i.kind, sa.func.count(),
+                      sa.func.count().filter(i.reviewed_at.is_(None)), sa.func.max(i.detected_at))
             .group_by(i.hall_code, i.kind)):
         hall = halls.setdefault(code, HallChain(code))
         hall.incidents[kind] = count
+        hall.unreviewed[kind] = unreviewed
         hall.last_incident_at = max(filter(None, (hall.last_incident_at, last)))
     r = HubChainRestore
     for code, count in db.session.execute(sa.select(r.hall_code, sa.func.count())

@@ -63,6 +63,10 @@ class HubIntegrityIncident(db.Model):
     detail: Mapped[str] = mapped_column(sa.String(300), default="")
     batch_id: Mapped[str | None] = mapped_column(sa.String(40))
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A supervisor looked at it (kiosk/hub/incident_review.py): said so, with a comment.
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    review_note: Mapped[str | None] = mapped_column(sa.String(500))
 
 
 class HubChainRestore(db.Model):

@@ -123,6 +123,10 @@ class DatabaseCollector:
             incidents = GaugeMetricFamily("kiosk_integrity_incidents",
                                           "Breaks found in a hall's record chain, by kind.",
                                           labels=["hall", "kind"])
+            unreviewed = GaugeMetricFamily(
+                "kiosk_integrity_incidents_unreviewed",
+                "Integrity incidents no supervisor has marked as reviewed, by kind.",
+                labels=["hall", "kind"])
             verified = GaugeMetricFamily("kiosk_chain_verified_seq",
                                          "Newest seq of a hall's chain received without a hole.",
                                          labels=["hall"])
@@ -130,7 +134,9 @@ class DatabaseCollector:
                 verified.add_metric([hall.code], hall.verified_seq)
                 for kind, count in hall.incidents.items():
                     incidents.add_metric([hall.code, kind], count)
+                    unreviewed.add_metric([hall.code, kind], hall.unreviewed.get(kind, 0))
             yield incidents
+            yield unreviewed
             yield verified
             return
         verdict = probes.chain_tail()

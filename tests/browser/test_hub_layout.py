@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.auth.cli import create_user
 from kiosk.extensions import db
+from kiosk.models import HubIntegrityIncident
 from kiosk.models.base import utcnow
 from kiosk.ratings.service import record_rating
 from kiosk.sync import settings
@@ -32,7 +33,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.timeout(300
 HUB_SIZES = {"1920x1080": {"width": 1920, "height": 1080},
              "1280x800": {"width": 1280, "height": 800},
              "390x844": {"width": 390, "height": 844}}
-PAGES = {"overview": "/hub/", "hall": f"/hub/halls/{HALL_CODE}", "appeals": "/hub/appeals"}
+PAGES = {"overview": "/hub/", "hall": f"/hub/halls/{HALL_CODE}", "appeals": "/hub/appeals",
+         "integrity": "/hub/integrity", "integrity-all": "/hub/integrity?show=all"}
 PASSWORD = "correct horse battery staple"
 
 
@@ -52,6 +54,13 @@ def hub_with_data(app, hub_app, hub_url, hall_key):  # noqa: F811  (fixtures fro
     add_hall(hub_app, "530103-XS", "西山区政务服务中心")
     with hub_app.app_context():
         create_user("supervisor", PASSWORD, "admin")
+        for seq, reviewed in ((4, None), (9, utcnow())):  # one to review, one reviewed
+            db.session.add(HubIntegrityIncident(
+                hall_code=HALL_CODE, kind="gap", seq_from=seq, seq_to=seq + 1, count=1,
+                detail="confirmed to the hall, never received", detected_at=utcnow(),
+                reviewed_at=reviewed, reviewed_by=reviewed and "supervisor",
+                review_note=reviewed and "大厅断电后恢复备份，已核实。"))
+        db.session.commit()
     return hub_url
 
 
@@ -69,7 +78,8 @@ def test_hub_pages_fit_every_size(hub_with_data, browser):
     for (size, viewport), (name, path), lang in itertools.product(
             HUB_SIZES.items(), PAGES.items(), ("zh_CN", "en")):
         page.set_viewport_size(viewport)
-        response = page.goto(f"{hub_with_data}{path}?lang={lang}")
+        joiner = "&" if "?" in path else "?"
+        response = page.goto(f"{hub_with_data}{path}{joiner}lang={lang}")
         assert response.ok, f"{path}: {response.status}"
         problems = layout_problems(page, whole_screen=False)
         if size != "1280x800":  # the markup is the same; axe at the widest and narrowest
