@@ -5,7 +5,7 @@ lists and the audit log, and every request that could change something is refuse
 """
 from dataclasses import dataclass, field
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
@@ -89,15 +89,20 @@ def admin_navigation():
                 if current_user.role in roles and endpoint in current_app.view_functions]
 
     def nav_groups():
+        if "admin_nav_groups" not in g:  # the header and the second row ask for it
+            g.admin_nav_groups = _nav_groups()
+        return g.admin_nav_groups
+
+    def _nav_groups():
         found = entries()
         here = _current_href(request.path, [href for href, _, _ in found])
         groups = {key: NavGroup(str(label)) for key, label in NAV_GROUPS}
         for href, label, group in found:
             groups.setdefault(group, NavGroup(str(group))).items.append(
                 (href, label, href == here))
-        shown = [g for g in groups.values() if g.items]
-        for g in shown:
-            g.current = any(current for _, _, current in g.items)
+        shown = [group for group in groups.values() if group.items]
+        for group in shown:
+            group.current = any(current for _, _, current in group.items)
         return shown
 
     def nav_items():
