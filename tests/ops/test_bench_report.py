@@ -40,3 +40,13 @@ def test_no_bench_line_is_not_a_crash(tmp_path):
     assert run.status == "no BENCH line"
     text, _ = report.table({"stats": run})
     assert "NOT REPORTED" in text
+
+
+def test_the_same_run_baseline_and_the_load_are_printed(tmp_path):
+    (tmp_path / "rate_http.py").write_text(
+        'print("BENCH rate_http ratio=3.2 p99_ms=31 baseline_per_s=173 baseline_p99_ms=570")')
+    text, _ = report.table({"rate_http": report.run_bench("rate_http", 20, tmp_path)})
+    rows = {tuple(line.split()[:2]): line.split() for line in text.splitlines()}
+    assert rows[("rate_http", "ratio")][5:] == ["173", "-", "FALLS", "SHORT"]
+    assert rows[("rate_http", "p99_ms")][5:] == ["570", "-", "FALLS", "SHORT"]
+    assert "command: python bench/rate_http.py" in text and "load " in text
