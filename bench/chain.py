@@ -1,12 +1,13 @@
 """What the hash chain costs: touch-rating throughput and sync drain rate, each measured
 with and without the chain in the same run, rounds interleaved (on, off, on, off …).
 
-Touch ratings: bench/rate_http.py's harness (demo instance, waitress via kiosk.serve,
-keep-alive clients rating invitations). "Off" is the same server with queue_outbox's
-linking step replaced by the forwarding path (records queued as they are, no link).
+Touch ratings: bench/rate_http.py's harness (demo instance, `python -m kiosk.serve` with
+its defaults, wrk rating pre-made invitations). "Off" is the same server with
+queue_outbox's linking step replaced by the forwarding path (records queued as they are,
+no link).
 
 Sync drain: bench/sync.py's harness (hub under waitress on its own PostgreSQL schema, the
-real worker draining a bulk-made backlog, two batches in flight). "On" is a backlog whose
+real worker draining a bulk-made backlog as the daemon does). "On" is a backlog whose
 records carry their links (and batches the hall's chain report); "off" is the same records
 unchained, as from a hall before the chain: the hub then skips every chain step.
 
@@ -24,9 +25,7 @@ import secrets
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -55,61 +54,25 @@ UNCHAINED_SERVER = ("import sys; import kiosk.sync.queue as q; "
 
 
 def touch_round(work: Path, chained: bool, args) -> float:
-    """Ratings/s of one round on a fresh demo instance."""
-    inst = work / f"touch-{'on' if chained else 'off'}-{secrets.token_hex(3)}"
-    inst.mkdir(parents=True)
-    rate_http.prepare_instance(inst, args.requests)
-    port = 18100 + secrets.randbelow(800)
-    server_args = ["--host", "127.0.0.1", f"--port={port}", f"--workers={args.workers}",
-                   f"--threads={args.server_threads}"]
-    command = ([PY, "-m", "kiosk.serve", *server_args] if chained
-               else [PY, "-c", UNCHAINED_SERVER, *server_args])
-    env = {**os.environ, "KIOSK_INSTANCE_PATH": str(inst)}
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=(inst / "server.log").open("w"))
-    try:
-        rate_http.wait_for(port, timeout=60)
-        con = sqlite3.connect(inst / "hall.db")
-        ids = [r[0] for r in con.execute("SELECT id FROM invitation ORDER BY id")]
-        con.close()
-        shards = [ids[i::args.clients] for i in range(args.clients)]
-        latencies, statuses = [], []
-        stop_at = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=rate_http.client,
-                                    args=(port, shard, latencies, statuses, stop_at))
-                   for shard in shards]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - t0
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    con = sqlite3.connect(inst / "hall.db")
-    stored, linked_rows = con.execute("SELECT count(*), count(seq) FROM outbox").fetchone()
+    """Ratings/s of one round: bench/rate_http.py's shipped server under wrk, on a fresh
+    demo instance; every answered rating stored once, linked only when the chain is on."""
+    folder = work / f"touch-{'on' if chained else 'off'}-{secrets.token_hex(3)}"
+    folder.mkdir(parents=True)
+    run = argparse.Namespace(invitations=args.invitations, connections=args.connections,
+                             seconds=args.seconds, profile=False, samples="active",
+                             serve_args=[])
+    result, _ = (rate_http.shipped(folder, run) if chained
+                 else rate_http.shipped(folder, run, ("-c", UNCHAINED_SERVER)))
+    con = sqlite3.connect(folder / "instance" / "hall.db")
+    ratings, linked_rows = con.execute("SELECT count(*), count(seq) FROM outbox"
+                                       " WHERE kind = 'rating'").fetchone()
     con.close()
-    accepted = statuses.count(201)
-    assert stored == accepted, (stored, accepted)
-    assert linked_rows == (accepted if chained else 0), (linked_rows, chained)
-    shutil.rmtree(inst)
-    return accepted / elapsed
-
-
-def chain_backlog(db_file: Path) -> None:
-    """Links the bulk-made backlog the way queue_outbox would have, in outbox order."""
-    con = sqlite3.connect(db_file)
-    rows = con.execute("SELECT id, payload FROM outbox WHERE seq IS NULL ORDER BY id").fetchall()
-    prev, updates = GENESIS, []
-    for seq, (row_id, text) in enumerate(rows, 1):
-        record = linked(json.loads(text), seq, prev)
-        prev = record["chain"]["hash"]
-        updates.append((json.dumps(record), seq, row_id))
-    con.executemany("UPDATE outbox SET payload = ?, seq = ? WHERE id = ?", updates)
-    con.execute("INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?)", (len(rows), prev))
-    con.commit()
-    con.close()
+    accepted = result["requests"] - result["non_2xx"]
+    assert result["stored"] == result["distinct"] == ratings, result
+    assert accepted <= ratings <= accepted + args.connections, (accepted, ratings)
+    assert linked_rows == (ratings if chained else 0), (linked_rows, chained)
+    shutil.rmtree(folder)
+    return result["per_s"]
 
 
 def drain_round(work: Path, hub_url: str, hall_code: str, key: str, chained: bool,
@@ -125,7 +88,7 @@ def drain_round(work: Path, hub_url: str, hall_code: str, key: str, chained: boo
         db.engine.dispose()
     sync_bench.make_backlog(hall_dir / "hall.db", n)
     if chained:
-        chain_backlog(hall_dir / "hall.db")
+        sync_bench.chain_backlog(hall_dir / "hall.db")
     settings.configure(hall_dir, hub_url, hall_code, key)
     hall.config.update(SYNC_URL=hub_url, SYNC_HALL_ID=hall_code,
                        SYNC_KEY_FILE=str(hall_dir / "sync_key"),
@@ -133,7 +96,7 @@ def drain_round(work: Path, hub_url: str, hall_code: str, key: str, chained: boo
     with hall.app_context():
         worker = Worker(db.engine, settings.load(hall))
         t = time.perf_counter()
-        result = drain(worker, parallel=2)
+        result = drain(worker)  # as the daemon runs it
         elapsed = time.perf_counter() - t
         worker.close()
         db.engine.dispose()
@@ -295,11 +258,9 @@ def _summary(name: str, unit: str, results: dict[bool, list[float]]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3, help="rounds of each variant")
-    ap.add_argument("--requests", type=int, default=20000, help="invitations per touch round")
-    ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--server-threads", type=int, default=2)
+    ap.add_argument("--invitations", type=int, default=30000, help="per touch round")
+    ap.add_argument("--seconds", type=int, default=8, help="wrk's run per touch round")
+    ap.add_argument("--connections", type=int, default=8, help="wrk's connections")
     ap.add_argument("--drain", type=int, default=100_000, help="backlog per drain round")
     ap.add_argument("--skip-touch", action="store_true")
     ap.add_argument("--skip-drain", action="store_true")

@@ -125,7 +125,10 @@ def run_wrk(port: int, path: str, env_extra: dict, connections: int, seconds: in
             - (client0.children_user + client0.children_system)}
 
 
-def shipped(folder: Path, args) -> tuple[dict, int]:
+def shipped(folder: Path, args, server_command: tuple[str, ...] = ("-m", "kiosk.serve")
+            ) -> tuple[dict, int]:
+    """server_command: the Python arguments that start the server (bench/chain.py starts it
+    with one step swapped)."""
     inst = folder / "instance"
     inst.mkdir(mode=0o700)
     env = {**os.environ, "KIOSK_INSTANCE_PATH": str(inst)}
@@ -143,7 +146,7 @@ def shipped(folder: Path, args) -> tuple[dict, int]:
     con.close()
     port = free_port()
     log = open(folder / "web.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen([PY, "-m", "kiosk.serve", "--port", str(port), *args.serve_args],
+    server = subprocess.Popen([PY, *server_command, "--port", str(port), *args.serve_args],
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_up(port, "/touch/A01/state")

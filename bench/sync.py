@@ -1,7 +1,7 @@
 """Drains a 1,000,000-rating backlog from a hall's SQLite into the hub's PostgreSQL.
 
 The backlog is bulk-inserted (ratings + outbox rows, executemany) into a temporary SQLite
-file. The hub runs under waitress in its own process on a PostgreSQL schema made for the
+file, each record linked into the hall's hash chain as queue_outbox links it. The hub runs under waitress in its own process on a PostgreSQL schema made for the
 run and dropped after. Then:
   1. drain: the real sync worker as the daemon runs it, with the daemon's default settings
      (one batch in flight, the default batch size) until empty;
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
 from kiosk.hub import keys  # noqa: E402
+from kiosk.integrity.chain import GENESIS, linked  # noqa: E402
 from kiosk.models import HubHall  # noqa: E402
 from kiosk.models.base import utcnow  # noqa: E402
 from kiosk.ratings.facts import HallFacts, StoredRating  # noqa: E402
@@ -89,6 +90,21 @@ def _flush(con, rows_r, rows_o):
     con.commit()
     rows_r.clear()
     rows_o.clear()
+
+
+def chain_backlog(db_file: Path) -> None:
+    """Links the bulk-made backlog as queue_outbox links every record, in outbox order."""
+    con = sqlite3.connect(db_file)
+    rows = con.execute("SELECT id, payload FROM outbox WHERE seq IS NULL ORDER BY id").fetchall()
+    prev, updates = GENESIS, []
+    for seq, (row_id, text) in enumerate(rows, 1):
+        record = linked(json.loads(text), seq, prev)
+        prev = record["chain"]["hash"]
+        updates.append((json.dumps(record), seq, row_id))
+    con.executemany("UPDATE outbox SET payload = ?, seq = ? WHERE id = ?", updates)
+    con.execute("INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?)", (len(rows), prev))
+    con.commit()
+    con.close()
 
 
 def baseline_inserts(schema: str, texts: list[str]) -> float:
@@ -154,6 +170,7 @@ def main() -> None:
                 seed_demo()
             t = time.perf_counter()
             make_backlog(tmp / "hall.db", args.ratings)
+            chain_backlog(tmp / "hall.db")  # as the hall queues them: each record linked
             print(f"backlog of {args.ratings} generated in {time.perf_counter() - t:.1f} s")
             settings.configure(tmp / "hall", f"http://127.0.0.1:{port}", HALL, key)
             hall_app.config.update(SYNC_URL=f"http://127.0.0.1:{port}", SYNC_HALL_ID=HALL,
@@ -170,11 +187,21 @@ def main() -> None:
                       f"({result.stored / drain_s:,.0f}/s)")
 
                 bodies = []
-                texts = [text for _, text in payloads(args.ingest, utcnow() - timedelta(days=5))]
+                # The same hall's next records: linked on from the head the drain left.
+                con = sqlite3.connect(tmp / "hall.db")
+                head, prev = con.execute("SELECT seq, hash FROM chain_head").fetchone()
+                con.close()
+                texts = []
+                for seq, (_, text) in enumerate(
+                        payloads(args.ingest, utcnow() - timedelta(days=5)), head + 1):
+                    record = linked(json.loads(text), seq, prev)
+                    prev = record["chain"]["hash"]
+                    texts.append(json.dumps(record))
                 for i in range(0, len(texts), BATCH):
-                    bodies.append(encode_batch(batch_id=str(uuid.uuid4()), hall_id=HALL,
-                                               sent_at="", backlog={},
-                                               item_texts=texts[i:i + BATCH]))
+                    bodies.append(encode_batch(
+                        batch_id=str(uuid.uuid4()), hall_id=HALL, sent_at="", backlog={},
+                        item_texts=texts[i:i + BATCH],
+                        chain={"low": head + 1 + i, "head": head + len(texts)}))
                 client = HubClient(settings.load(hall_app))
                 t = time.perf_counter()
                 stored = sum(len(client.send_batch(body)["stored"]) for body in bodies)
