@@ -3,6 +3,7 @@ served by waitress on loopback, and a hall configured to sync to it.
 
 PostgreSQL unreachable is an error, never a skip: these tests prove the production path.
 """
+import contextlib
 import secrets
 import threading
 import uuid
@@ -26,30 +27,48 @@ PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 HALL_CODE = "530102-WH"
 
 
-@pytest.fixture
-def pg_url():
+@contextlib.contextmanager
+def pg_schema():
+    """A database URL whose tables live in a fresh schema, dropped afterwards."""
     schema = "t_" + secrets.token_hex(6)
     with psycopg.connect(PG_DSN, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture
-def hub_app(tmp_path, pg_url):
+def pg_url():
+    with pg_schema() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def hub(instance: Path, url: str, **config):
+    """A hub app on `url`, its tables made and the reason catalogue seeded."""
     app = create_app({
-        "TESTING": True, "ROLE": "hub", "INSTANCE_PATH": str(tmp_path / "hub"),
-        "SQLALCHEMY_DATABASE_URI": pg_url, "SECRET_KEY": secrets.token_hex(16),
+        "TESTING": True, "ROLE": "hub", "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(16), **config,
     })
     with app.app_context():
         db.create_all()
         db.session.add(ReasonTemplate(version=1, items=SEED_REASONS))
         db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def hub_app(tmp_path, pg_url):
+    with hub(tmp_path / "hub", pg_url) as app:
+        yield app
 
 
 def add_hall(hub_app, code: str = HALL_CODE, name: str = "五华区政务服务中心", **kw) -> str:

@@ -8,7 +8,9 @@ stored whatever else is wrong; nothing is repaired.
 
 A gap is only judged below the sending hall's `low` (its oldest record the hub has not
 confirmed): batches sent in parallel or retried may arrive out of order, but a record
-below `low` was confirmed by the hub, so if its link is missing it was never sent.
+below `low` was confirmed by the hub, so if its link is missing it was never sent. A hub
+that forwards halls' chains reports such a `low` per hall once its outbox is drained
+(kiosk/sync/store.py chain_report), and the hub above judges their gaps the same way.
 """
 import logging
 from collections import defaultdict
@@ -84,6 +86,22 @@ def sender_report(batch: dict) -> tuple[int | None, int | None]:
         return v if type(v) is int and v >= 0 else None
 
     return count(chain.get("low")), count(chain.get("head"))
+
+
+def forwarded_report(batch: dict) -> dict[str, int]:
+    """hall → low from the batch's chain.forwarded: a forwarding hub's word that every
+    record of that hall below `low` was sent up and confirmed. Who may say so for which
+    hall is the caller's to check (kiosk/hub/tenancy.py)."""
+    chain = batch.get("chain")
+    forwarded = chain.get("forwarded") if isinstance(chain, dict) else None
+    if not isinstance(forwarded, dict):
+        return {}
+    out = {}
+    for hall, position in forwarded.items():
+        low = position.get("low") if isinstance(position, dict) else None
+        if isinstance(hall, str) and type(low) is int and low > 0:
+            out[hall] = low
+    return out
 
 
 def _insert(conn):
@@ -197,7 +215,8 @@ def _store_links(conn, hall: str, new: dict, now: datetime) -> None:
          "record_id": rid, "received_at": now} for s, (lk, rid) in new.items()])
 
 
-def _judge_gaps(conn, hall: str, seq: int, digest, low: int):
+def _judge_gaps(conn, hall: str, seq: int, digest, low: int,
+                detail: str = "confirmed to the hall, never received"):
     """Below `low` every record was confirmed: a hole there is a record never sent.
     The head steps over it (the incident stays) so the same hole is reported once."""
     findings = []
@@ -206,8 +225,7 @@ def _judge_gaps(conn, hall: str, seq: int, digest, low: int):
                              .where(_live(hall), links.c.seq > seq)
                              .order_by(links.c.seq).limit(1)).first()
         end = low - 1 if after is None else min(after.seq - 1, low - 1)
-        findings.append(Finding("gap", seq + 1, None, "confirmed to the hall, never received",
-                                seq_to=end))
+        findings.append(Finding("gap", seq + 1, None, detail, seq_to=end))
         if after is not None and after.seq - 1 == end:
             seq, digest = _walk(conn, hall, end, after.prev)
         else:
@@ -216,9 +234,13 @@ def _judge_gaps(conn, hall: str, seq: int, digest, low: int):
 
 
 def note_links(conn, screened: Screened, sender: str, report: tuple[int | None, int | None],
-               batch_id: str | None, now: datetime) -> None:
+               batch_id: str | None, now: datetime,
+               forwarded: dict[str, int] | None = None) -> None:
+    """forwarded: hall → low for the halls whose chains the sender forwards (already
+    checked that it may): their gaps are judged below that low as the sender's own are."""
     low, reported = report
-    halls = set(screened.links) | set(screened.findings)
+    forwarded = {h: lo for h, lo in (forwarded or {}).items() if h != sender}
+    halls = set(screened.links) | set(screened.findings) | set(forwarded)
     if low is not None:
         halls.add(sender)
     for hall in sorted(halls):  # one order for every batch: no deadlock between two
@@ -234,6 +256,11 @@ def note_links(conn, screened: Screened, sender: str, report: tuple[int | None, 
             seq, digest = _walk(conn, hall, *_walk_known(view, seq, digest))
         if hall == sender and low is not None:
             seq, digest, gaps = _judge_gaps(conn, hall, seq, digest, low)
+            findings += gaps
+        elif hall in forwarded:
+            seq, digest, gaps = _judge_gaps(
+                conn, hall, seq, digest, forwarded[hall],
+                f"forwarded by {sender} as confirmed, never received")
             findings += gaps
         values = {"seq": seq, "hash": digest, "updated_at": now}
         if hall == sender and reported is not None:

@@ -229,7 +229,9 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> 
     _sort_answers(conn, ratings, events, stored, outcome)
     tenancy.log_conflicts(hall, outcome.conflict)
     _note_batch(conn, hall, batch, outcome, len(items), now)
+    forwarded = {origin: low for origin, low in chain_check.forwarded_report(batch).items()
+                 if tenancy.forwards(hall, origin)}
     chain_check.note_links(conn, screened, hall.code, chain_check.sender_report(batch),
-                           str(batch.get("batch_id"))[:40], now)
+                           str(batch.get("batch_id"))[:40], now, forwarded)
     db.session.commit()
     return outcome

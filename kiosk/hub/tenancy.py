@@ -16,11 +16,16 @@ CONFLICT = "conflict"  # the id is known with another origin or other content
 FOREIGN_RATING = "foreign_rating"  # an event for a rating another hall gave
 
 
+def forwards(hall: HubHall, origin) -> bool:
+    """Whether this sender may speak for records of hall `origin`."""
+    return bool(hall.may_forward) and origin in (hall.forwards_for or ())
+
+
 def origin_of(item: dict, hall: HubHall) -> str:
     claimed = item.get("origin_hall")
     if claimed is None or claimed == hall.code:
         return hall.code
-    if hall.may_forward and claimed in (hall.forwards_for or ()):
+    if forwards(hall, claimed):
         return claimed
     raise Rejected("origin_not_allowed")
 

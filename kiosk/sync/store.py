@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kiosk.db_setup import IMMEDIATE
-from kiosk.models import ChainHead, OutboxEntry, SyncState
+from kiosk.models import ChainHead, HubChainHead, OutboxEntry, SyncState
 
 outbox = OutboxEntry.__table__
 state = SyncState.__table__
@@ -96,20 +96,31 @@ def backlog(engine: Engine) -> Backlog:
 
 
 def chain_report(engine: Engine) -> dict | None:
-    """The hall's own chain, sent with each batch: `head`, its newest seq, and `low`, the
-    seq of its oldest record the hub has not confirmed (head + 1 if none). Every record
-    below `low` was confirmed, so the hub can tell a hole there from a batch still on its
-    way. None where this instance writes no chain of its own (a forwarding hub)."""
+    """The chain position sent with each batch. The hall's own chain: `head`, its newest
+    seq, and `low`, the seq of its oldest record the hub has not confirmed (head + 1 if
+    none): every record below `low` was confirmed, so the hub can tell a hole there from a
+    batch still on its way. A forwarding hub, once its outbox is drained, adds `forwarded`:
+    per hall whose chain it verified, the seq after its verified head; every record of that
+    hall up to the head was queued here with its link and has now been confirmed upstream.
+    None when there is nothing to report."""
     with engine.connect() as conn:
+        # Heads before the outbox: records behind a head entered the outbox in the same
+        # transaction that moved it, so if none is pending now, none of them can be.
+        verified = conn.execute(sa.select(HubChainHead.hall_code, HubChainHead.seq)).all()
         head = conn.execute(sa.select(ChainHead.seq).where(ChainHead.id == 1)).scalar()
-        if head is None:
-            return None
         oldest = conn.execute(
             sa.select(outbox.c.seq).where(outbox.c.sent_at.is_(None), outbox.c.dead.is_(False))
             .order_by(outbox.c.id).limit(1)).first()
-    if oldest is None:
-        return {"low": head + 1, "head": head}
-    return {"low": oldest.seq, "head": head} if oldest.seq is not None else {"head": head}
+    report: dict = {}
+    if head is not None:
+        if oldest is None:
+            report = {"low": head + 1, "head": head}
+        else:
+            report = {"low": oldest.seq, "head": head} if oldest.seq is not None else {
+                "head": head}
+    if verified and oldest is None:
+        report["forwarded"] = {hall: {"low": seq + 1} for hall, seq in verified if seq}
+    return report or None
 
 
 def dead_letters(engine: Engine, limit: int = 100) -> list:
