@@ -13,8 +13,14 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def local_name(thing) -> str:
+    """A hall's or window's name in the page's language: its English name where one is set."""
+    return thing.display_name(select_locale())
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["local_name"] = local_name
 
     @app.after_request
     def remember_language(response):

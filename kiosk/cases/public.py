@@ -3,19 +3,21 @@ no phone, no staff or handler names, no internal notes — the status and the re
 import uuid
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from kiosk.extensions import db
 from kiosk.models.cases import BadCase
 
-# Citizen-facing wording of each status (the reply appears from 反馈 on).
+# Citizen-facing wording of each status (the reply appears from 反馈 on). "无需处理" below is
+# never shown: kiosk/mobile/status.py words a rating without a case itself.
 PUBLIC_STATUS = {
-    "registered": "已登记，正在处理",
-    "assigned": "已转办，正在处理",
-    "verified": "已核实，正在处理",
-    "rectified": "已整改，正在处理",
-    "replied": "已答复",
-    "revisited": "已回访",
-    "closed": "已办结",
+    "registered": _l("已登记，正在处理"),
+    "assigned": _l("已转办，正在处理"),
+    "verified": _l("已核实，正在处理"),
+    "rectified": _l("已整改，正在处理"),
+    "replied": _l("已答复"),
+    "revisited": _l("已回访"),
+    "closed": _l("已办结"),
 }
 WITH_REPLY = ("replied", "revisited", "closed")
 
@@ -32,6 +34,6 @@ def handling_status(rating_id) -> tuple[str, str | None]:
     if row is None:
         return "无需处理", None
     if row.appeal_status == "accepted":
-        return "经复核，该评价不纳入统计，已办结", None
-    text = PUBLIC_STATUS[row.status]
+        return str(_l("经复核，该评价不纳入统计，已办结")), None
+    text = str(PUBLIC_STATUS[row.status])  # in the page's language
     return text, (row.reply if row.status in WITH_REPLY else None)

@@ -7,6 +7,7 @@ from kiosk.display import bp
 from kiosk.display.cases import open_cases_summary
 from kiosk.display.disclosure import DAYS, closed_cases
 from kiosk.display.stats import hall_tally, today_by_window, week_trend
+from kiosk.i18n import select_locale
 from kiosk.lookups import current_hall
 from kiosk.models.base import utcnow
 from kiosk.stats.indicators import BY_KEY
@@ -17,7 +18,7 @@ POLL_SECONDS = 5  # DISPLAY_POLL_SECONDS in the config overrides it (tests use 1
 
 def _hall_name() -> str:
     hall = current_hall()
-    return hall.name if hall else ""
+    return hall.display_name(select_locale()) if hall else ""
 
 
 @bp.get("")
@@ -37,7 +38,7 @@ def data():
             "date": today.isoformat(),
             "updated": now.strftime("%H:%M:%S"),
             "hall": hall_tally(today).as_json(),
-            "windows": today_by_window(today),
+            "windows": today_by_window(today, select_locale()),
             "week": week_trend(today),
             "cases": open_cases_summary(utcnow()),
         }

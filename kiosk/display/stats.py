@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from kiosk.extensions import db
+from kiosk.models.hall import local_name
 from kiosk.stats import indicators
 from kiosk.stats.rollup import HALL
 
@@ -37,14 +38,16 @@ class Tally:
 _TALLY = "coalesce(d.n1 + d.n2 + d.n3 + d.n4 + d.n5, 0), coalesce(d.n1 + d.n2 + d.n3, 0)"
 
 
-def today_by_window(today: date) -> list[dict]:
-    """Every window (rated today or not), in code order, with today's tally."""
+def today_by_window(today: date, locale: str = "zh_CN") -> list[dict]:
+    """Every window (rated today or not), in code order, with today's tally; its name in
+    `locale` (the English one where set)."""
     rows = db.session.execute(sa.text(
-        f"SELECT w.code, w.name, {_TALLY} FROM window w "
+        f"SELECT w.code, w.name, w.name_en, {_TALLY} FROM window w "
         "LEFT JOIN rating_window_day d ON d.window_id = w.id AND d.day = :day ORDER BY w.code"
     ), {"day": today.isoformat()}).all()
-    return [{"code": code, "name": name, **Tally(int(total), int(good)).as_json()}
-            for code, name, total, good in rows]
+    return [{"code": code, "name": local_name(name, name_en, locale),
+             **Tally(int(total), int(good)).as_json()}
+            for code, name, name_en, total, good in rows]
 
 
 def _hall_days(first: date, last: date) -> dict[str, Tally]:

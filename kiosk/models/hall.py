@@ -16,6 +16,11 @@ window_services = sa.Table(
 )
 
 
+def local_name(name: str, name_en: str | None, locale: str) -> str:
+    """A hall's or window's name in `locale`: the English one on English pages where set."""
+    return name_en if locale == "en" and name_en else name
+
+
 class Hall(db.Model):
     """One installation serves one hall; its settings live on this row."""
 
@@ -34,7 +39,7 @@ class Hall(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def display_name(self, locale: str) -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name
+        return local_name(self.name, self.name_en, locale)
 
 
 class ServiceItem(db.Model):
@@ -80,4 +85,4 @@ class Window(db.Model):
     __table_args__ = (sa.CheckConstraint("scale IN (3, 5)", name="scale"),)
 
     def display_name(self, locale: str) -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name
+        return local_name(self.name, self.name_en, locale)
