@@ -107,7 +107,8 @@ def trend(points: list[tuple[str, int, float | None]], title: str) -> Markup:
     base_y = top + plot_h
     peak = _nice_ceiling(max(n for _, n, _ in points) or 1)
     rates = [r for _, _, r in points if r is not None]
-    floor = min(0.8, math.floor(min(rates) * 10) / 10) if rates else 0.0
+    # At least 5 points of room under the lowest rate, so its dot clears the axis.
+    floor = max(0.0, min(0.8, math.floor((min(rates) - 0.05) * 10) / 10)) if rates else 0.0
     span = 1.0 - floor or 1.0
     step = plot_w / len(points)
     bar_w = min(step * 0.7, 36)
