@@ -58,6 +58,19 @@ def windows(hall: str, now: datetime) -> list[WindowRow]:
     return [WindowRow(code or "", *figures) for code, *figures in rows]
 
 
+def reason_lookup(locale: str):
+    """record → the texts of its reasons in `locale`, from the template version it names
+    (a code stays as it is where the hub has no such template)."""
+    templates = {t.version: reason_texts(t.items, locale)
+                 for t in db.session.scalars(sa.select(ReasonTemplate))}
+
+    def texts_of(record: dict) -> list[str]:
+        texts = templates.get(record.get("reason_version"), {})
+        return [texts.get(code, code) for code in record.get("reasons") or []]
+
+    return texts_of
+
+
 @dataclass
 class CaseRow:
     rating_id: str
@@ -82,17 +95,15 @@ def cases(hall: str, now: datetime, locale: str, limit: int = CASES_SHOWN) -> li
         sa.select(r).where(r.origin_hall == hall, sa.not_(r.excluded),
                            r.level.in_(indicators.BAD_LEVELS))
         .order_by(rank, r.rated_at.desc()).limit(limit)).all()
-    templates = {t.version: reason_texts(t.items, locale)
-                 for t in db.session.scalars(sa.select(ReasonTemplate))}
+    texts_of = reason_lookup(locale)
     names = LEVEL_NAMES_EN if locale == "en" else LEVEL_NAMES
     out = []
     for row in rows:
         rec = row.record or {}
-        texts = templates.get(rec.get("reason_version"), {})
         out.append(CaseRow(
             str(row.id), row.rated_at, row.level, names.get(row.level, ""),
             rec.get("window_code") or "", rec.get("case_no") or "",
-            [texts.get(code, code) for code in rec.get("reasons") or []],
+            texts_of(rec),
             row.case_status, row.case_due_at,
             indicators.is_overdue(row.case_status, row.case_due_at, now),
             indicators.is_open(row.case_status)))

@@ -18,13 +18,15 @@ from flask_login import current_user
 
 from kiosk.auth.decorators import role_required
 from kiosk.extensions import db
-from kiosk.hub import bp, chain_check, forwarded_appeals
+from kiosk.hub import bp, chain_check, drilldown, forwarded_appeals
 from kiosk.hub.auth import Refused, authenticate
 from kiosk.hub.ingest import ingest_batch
 from kiosk.hub.published import published_config
+from kiosk.i18n import select_locale
 from kiosk.integrity.chain import is_hash
 from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
+from kiosk.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN
 from kiosk.sync.wire import (
     MAX_BATCH_RECORDS,
     BodyTooLarge,
@@ -134,6 +136,8 @@ def appeals():
     show = request.args.get("status", "pending")
     rows = forwarded_appeals.listing(None if show == "all" else "pending")
     return render_template("hub/appeals.html", rows=rows, show=show,
+                           reasons_of=drilldown.reason_lookup(select_locale()),
+                           level_names=LEVEL_NAMES_EN if select_locale() == "en" else LEVEL_NAMES,
                            may_decide=current_user.role in forwarded_appeals.DECIDING_ROLES)
 
 

@@ -61,6 +61,9 @@ def test_hub_decides_a_forwarded_appeal_and_it_flows_down(app, hub_app, hub_url,
     web = hub_login(hub_app)
     page = web.get("/hub/appeals").get_data(as_text=True)
     assert "评价人按错键" in page and str(forwarded.id) in page
+    assert "办事效率低、业务不熟练" in page and ">R01<" not in page  # the reason's text
+    assert "Very dissatisfied" in web.get("/hub/appeals?lang=en").get_data(as_text=True)
+    web.get("/hub/appeals?lang=zh_CN")
     r = web.post(f"/hub/appeals/{forwarded.id}", data={"decision": "accept", "note": ""})
     assert r.status_code == 302  # no note: refused with a message, nothing decided
     with hub_app.app_context():
