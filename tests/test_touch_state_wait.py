@@ -81,3 +81,15 @@ def test_with_every_waiting_place_taken_the_state_is_answered_at_once(app, clien
     assert time.monotonic() - started < 1.5
     thread.join(10)
     assert out["seconds"] >= 2.9
+
+
+def test_the_page_brings_the_session_its_scripts_share(app, client):
+    """touch.js and clerk.js start at once: had their first requests made the session, each
+    could get a token for its own, and a held state request keeps the stale one."""
+    page = client.get("/touch/A01")
+    assert page.status_code == 200 and "session=" in page.headers.get("Set-Cookie", "")
+    token = client.get("/touch/A01/state").get_json()["csrf_token"]
+    clerk_token = client.get("/touch/A01/clerk").get_json()["csrf_token"]
+    for t in (token, clerk_token):  # both belong to the page's session
+        r = client.post("/touch/A01/rate", json={"level": 1}, headers={"X-CSRFToken": t})
+        assert r.status_code != 400 or r.get_json()["error"] != "csrf"

@@ -27,6 +27,10 @@ from kiosk.touch.changes import changes_for
 @bp.get("/<code>")
 def screen(code: str):
     window = window_or_404(code)
+    # The session (and its CSRF token) comes with the page: were it made by the page's first
+    # requests, touch.js and clerk.js would race to create two, and the state request that
+    # waits for a change would keep the loser's token until the screen next changes.
+    generate_csrf()
     hall = current_hall()
     template = current_reasons()
     return render_template(
