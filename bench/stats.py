@@ -158,6 +158,22 @@ def fill(app, n: int) -> None:
         print(f"rollups built in {time.perf_counter() - t:.1f} s", flush=True)
 
 
+def refresh(app) -> None:
+    with app.app_context():
+        t = time.perf_counter()
+        db.create_all()
+        for table in db.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(db.engine, checkfirst=True)
+        with write_transaction(db.session()) as conn:
+            rollup.rebuild(conn)
+            case_rollup.rebuild(conn)
+            db.session.commit()
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
+        print(f"schema and rollups refreshed in {time.perf_counter() - t:.1f} s", flush=True)
+
+
 def timed(client, url: str, requests: int) -> tuple[float, float]:
     samples = []
     for i in range(requests + 2):
@@ -194,6 +210,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=DATA_DIR,
                         help="where the database is made (a real disk, not tmpfs)")
     parser.add_argument("--keep", action="store_true", help="reuse a database made before")
+    parser.add_argument("--refresh", action="store_true",
+                        help="with --keep: add tables and indexes the code has since, and "
+                             "rebuild the rollups (after a schema change)")
     parser.add_argument("--build-only", action="store_true",
                         help="make the database (kept) and stop before timing")
     args = parser.parse_args()
@@ -209,6 +228,8 @@ def main() -> None:
             with app.app_context():
                 db.create_all()
             fill(app, args.ratings)
+        elif args.refresh:
+            refresh(app)
         if args.build_only:
             return
         client = app.test_client()

@@ -241,23 +241,26 @@ def case_counts(period: Period | None, now: datetime, window_id: int | None = No
 
 # ---- invitations (评价覆盖率) ---------------------------------------------------------------
 
-_INVITATION_GROUPS = {"hall": "0", "window": "d.window_id", "department": "d.department_id"}
+_INVITATION_GROUPS = {"hall": "0", "window": "d.key", "department": "d.key"}
 
 
 def invitation_counts_by(period: Period, group: str = "hall", window_id: int | None = None,
                          department_id: int | None = None) -> dict[str, InvitationCounts]:
     """Invitations made in the period and how many got a counted rating (by the citizen or
-    by default), per group, from the invitation_day rollup."""
-    where = "d.day BETWEEN :first AND :last"
-    params = _period(period)
-    if window_id:
-        where += " AND d.window_id = :window_id"
-        params["window_id"] = window_id
-    if department_id:
-        where += " AND d.department_id = :department_id"
-        params["department_id"] = department_id
+    by default), per group, from the invitation_facet_day rollup: the hall's, one
+    department's or one window's (not a department's windows: the rollup does not cross
+    them)."""
+    if (window_id and department_id) or (group == "window" and department_id) \
+            or (group == "department" and window_id):
+        raise ValueError("invitations are counted per department or per window, not both")
+    facet = "window" if group == "window" or window_id else "department"
+    where = "d.facet = :facet AND d.day BETWEEN :first AND :last"
+    params = {**_period(period), "facet": facet}
+    if window_id or department_id:
+        where += " AND d.key = :key"
+        params["key"] = window_id or department_id
     sql = (f"SELECT {_INVITATION_GROUPS[group]}, sum(d.invited), sum(d.rated) "
-           f"FROM invitation_day d WHERE {where} GROUP BY 1")
+           f"FROM invitation_facet_day d WHERE {where} GROUP BY 1")
     return {str(r[0]): InvitationCounts(int(r[1] or 0), int(r[2] or 0))
             for r in db.session.execute(sa.text(sql), params)}
 

@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 
 from kiosk.cases.labels import STATUS
 from kiosk.extensions import db
-from kiosk.stats import indicators, queries
+from kiosk.stats import case_rollup, indicators, queries
 from kiosk.stats.definitions import Period, wilson_lower_bound
 from kiosk.stats.export import to_xlsx_book
-from kiosk.stats.indicators import Figures, Ratio
+from kiosk.stats.indicators import CaseCounts, Figures, Ratio
 from kiosk.timeutil import to_local
 
 QUARTER_RE = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
@@ -131,10 +131,9 @@ def _open_cases(quarter: Quarter, now: datetime) -> tuple[list[OpenCase], int]:
     params = {"end": quarter.period.utc_end, "limit": OPEN_CASES_LIMIT}
     rows = db.session.execute(stmt, params).all()
     names = queries.labels("department", [str(r[6] or 0) for r in rows])
-    total = db.session.execute(sa.text(
-        "SELECT count(*) FROM bad_case c JOIN rating r ON r.id = c.rating_id "
-        f"WHERE NOT r.excluded AND {indicators.sql_is_open('c.status')} AND c.rated_at < :end"
-    ).bindparams(sa.bindparam("end", type_=sa.DateTime)), params).scalar_one()
+    # Every day up to the quarter's last, from the case rollup.
+    total = case_rollup.case_counts_by("", quarter.period.last.isoformat(), now).get(
+        "0", CaseCounts()).open
     return [OpenCase(r[0], to_local(r[1]), to_local(r[2]), names[str(r[6] or 0)], r[4], r[5],
                      r[3], indicators.is_overdue(r[3], r[2], now)) for r in rows], int(total)
 

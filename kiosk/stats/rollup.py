@@ -12,8 +12,8 @@ instead of scanning millions of ratings:
 - rating_window_facet_day: window × day × facet value (total, department, staff, service
   item, channel, reason), counts per level and default ratings (one window's breakdowns, every window's
   totals);
-- invitation_day: day of invitation × window × department, invitations and how many got
-  a counted rating (评价覆盖率).
+- invitation_facet_day: day of invitation × its department or its window, invitations and
+  how many got a counted rating (评价覆盖率).
 
 Maintained incrementally: add_rating() by the ratings service in the rating's own write
 transaction, remove_rating() in the transaction that excludes a rating (误评/恶意),
@@ -66,20 +66,24 @@ _UPSERT_WINDOW_FACET = Statement(
 # Hall-local time of a naive-UTC column, in SQL (China has no DST: a fixed +8 h).
 LOCAL = "datetime(rated_at, '+8 hours')"
 # An invitation's department: its item's, else its window's (as for the rating it gets).
-_INVITATION_KEYS = ("date(datetime(i.invited_at, '+8 hours')), i.window_id, "
-                    "coalesce(si.department_id, w.department_id, 0)")
+_INVITATION_FACETS = {"department": "coalesce(si.department_id, w.department_id, 0)",
+                      "window": "i.window_id"}
 _INVITATION_FROM = ("FROM invitation i JOIN window w ON w.id = i.window_id "
                     "LEFT JOIN service_item si ON si.id = i.service_id")
+_INVITATION_DAY = "date(datetime(i.invited_at, '+8 hours'))"
+_INSERT_INVITATION = "INSERT INTO invitation_facet_day (facet, day, key, invited, rated) "
 _UPSERT_INVITATION = Statement(
-    "INSERT INTO invitation_day (day, window_id, department_id, invited, rated) "
-    f"SELECT {_INVITATION_KEYS}, :invited, :rated {_INVITATION_FROM} WHERE i.id = :id "
-    "ON CONFLICT (day, window_id, department_id) DO UPDATE SET "
+    _INSERT_INVITATION + " UNION ALL ".join(
+        f"SELECT '{facet}', {_INVITATION_DAY}, {key}, :invited, :rated {_INVITATION_FROM} "
+        "WHERE i.id = :id" for facet, key in _INVITATION_FACETS.items())
+    + " ON CONFLICT (facet, day, key) DO UPDATE SET "
     "invited = invited + excluded.invited, rated = rated + excluded.rated"
 )
 
 
 def count_invitation(conn, invitation_id: int, *, invited: int = 0, rated: int = 0) -> None:
-    """Adds to the invitation's (day, window, department) row as it stands now: +1 invited
+    """Adds to the invitation's day rows (its department's, its window's) as it stands now:
+    +1 invited
     when it is made, −1/+1 around offering it again at another window or time, +1 rated
     when a rating answers it."""
     _UPSERT_INVITATION.run(conn, {"id": invitation_id, "invited": invited, "rated": rated})
@@ -171,7 +175,7 @@ def rebuild(conn) -> None:
     """Recomputes every rollup from the ratings, in the caller's write transaction
     (SQLite, the hall's database)."""
     for table in ("rating_daily", "rating_window_day", "rating_hourly", "rating_facet_day",
-                  "rating_window_facet_day", "invitation_day"):
+                  "rating_window_facet_day", "invitation_facet_day"):
         conn.execute(sa.text(f"DELETE FROM {table}"))
     conn.execute(sa.text(
         "INSERT INTO rating_daily (day, window_id, staff_id, service_id, n1, n2, n3, n4, n5) "
@@ -219,10 +223,10 @@ def rebuild(conn) -> None:
         "GROUP BY 2, 3, 4"
     ))
     # An invitation whose rating was excluded counts in neither column.
-    conn.execute(sa.text(
-        "INSERT INTO invitation_day (day, window_id, department_id, invited, rated) "
-        f"SELECT {_INVITATION_KEYS}, count(*), "
-        "sum(i.status IN ('rated', 'defaulted')) "
-        f"{_INVITATION_FROM} WHERE NOT EXISTS (SELECT 1 FROM rating r "
-        "WHERE r.invitation_id = i.id AND r.excluded) GROUP BY 1, 2, 3"
-    ))
+    for facet, key in _INVITATION_FACETS.items():
+        conn.execute(sa.text(
+            f"{_INSERT_INVITATION} SELECT '{facet}', {_INVITATION_DAY}, {key}, count(*), "
+            "sum(i.status IN ('rated', 'defaulted')) "
+            f"{_INVITATION_FROM} WHERE NOT EXISTS (SELECT 1 FROM rating r "
+            "WHERE r.invitation_id = i.id AND r.excluded) GROUP BY 2, 3"
+        ))

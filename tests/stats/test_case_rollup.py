@@ -68,3 +68,17 @@ def test_each_step_keeps_the_rollup_equal_to_the_cases(app):
         with pytest.raises(service.CaseError):
             service.rectify(h1, a, "again")
         check()
+
+
+def test_the_open_case_index_is_the_definition_of_open(app):
+    """The report's list of open cases reads a partial index; SQLite takes it only when
+    the query's condition is the index's, so both are indicators.sql_is_open()."""
+    from kiosk.models.cases import OPEN_CASE_CONDITION
+    from kiosk.stats import report
+    from kiosk.stats.indicators import sql_is_open
+
+    assert sql_is_open("status") == OPEN_CASE_CONDITION
+    with app.app_context():
+        plan = db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {report._OPEN_CASES}"), {
+            "end": "2026-01-01 00:00:00.000000", "limit": 10}).all()
+    assert any("ix_bad_case_open_due" in str(row) for row in plan), plan

@@ -116,9 +116,11 @@ def test_upgrade_fills_the_case_rollup_from_the_stored_cases(tmp_path):
             if r.facet in ("department", "total")] == [
             ("department", "0", 1), ("department", "7", 1), ("department", "7", 1),
             ("total", "", 2), ("total", "", 1)]
-        # The migration's fill is what `stats rebuild` computes.
+        # The migration's fill is what `stats rebuild` computes (today's rebuild, on
+        # today's schema).
         from kiosk.stats import rollup
 
+        upgrade()
         with write_transaction(db.session()) as conn:
             case_rollup.rebuild(conn)
             rollup.rebuild(conn)
@@ -126,4 +128,53 @@ def test_upgrade_fills_the_case_rollup_from_the_stored_cases(tmp_path):
         with db.engine.connect() as conn:
             assert rollup_rows(conn) == filled
             assert window_rows(conn) == windows
+        db.engine.dispose()
+
+
+def test_invitations_move_to_their_facets_and_back(tmp_path):
+    """The invitation-facets revision fills the new rollup from the stored invitations (an
+    excluded rating's invitation counts nowhere) and its downgrade fills the old one."""
+    from flask_migrate import downgrade
+
+    app = create_app({
+        "TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": secrets.token_hex(8),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hall.db'}",
+    })
+    with app.app_context():
+        from tests.stats import test_migration_facets
+
+        old, test_migration_facets.REVISION_FILE = (test_migration_facets.REVISION_FILE,
+                                                    "invitation_facets")
+        try:
+            mine, before = test_migration_facets.revisions()
+        finally:
+            test_migration_facets.REVISION_FILE = old
+        upgrade(revision=before)
+        with db.engine.begin() as conn:
+            for statement in FILL:
+                conn.execute(sa.text(statement))
+            conn.execute(sa.text("INSERT INTO invitation (id, case_no, window_id, invited_at,"
+                                 " screen_until, status) VALUES (3, 'K-3', 1,"
+                                 " '2026-01-05 03:00:00', '2026-01-05 03:01:00', 'rated')"))
+            conn.execute(sa.text(
+                "INSERT INTO rating (id, level, scale, channel, window_id, staff_id, reasons,"
+                " comment, rated_at, created_at, uninvited, is_default, excluded,"
+                " invitation_id) VALUES (:id, 5, 5, 'touch', 1, 1, '[]', '',"
+                " '2026-01-05 03:00:00', '2026-01-05 03:00:00', 0, 0, 1, 3)"),
+                {"id": uuid.uuid4().hex})
+        upgrade(revision=mine)
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT facet, day, key, invited, rated FROM invitation_facet_day "
+                "ORDER BY 1, 2, 3")).all()
+        # Invitation 1 (item of department 7, rated by default) and 2 (no item, pending);
+        # 3's rating is excluded.
+        assert rows == [("department", "2026-01-05", 0, 1, 0),
+                        ("department", "2026-01-05", 7, 1, 1),
+                        ("window", "2026-01-05", 1, 2, 1)]
+        downgrade(revision=before)
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(
+                "SELECT * FROM invitation_day ORDER BY 1, 2, 3")).all() == [
+                    ("2026-01-05", 1, 0, 1, 0), ("2026-01-05", 1, 7, 1, 1)]
         db.engine.dispose()

@@ -59,12 +59,12 @@ BAD_CASE = ("INSERT INTO bad_case (id, rating_id, status, rated_at, window_id, r
             " '2026-01-26 15:59:59', 'none')")
 
 
-def facets(conn):
+def facets(conn, invitations=True):
     return conn.execute(sa.text(
         "SELECT facet, day, department_id, key, n1, n2, n3, n4, n5, n_default"
-        " FROM rating_facet_day ORDER BY 1, 2, 3, 4")).all() + conn.execute(sa.text(
+        " FROM rating_facet_day ORDER BY 1, 2, 3, 4")).all() + (conn.execute(sa.text(
             "SELECT 'invitation', day, department_id, window_id, invited, rated"
-            " FROM invitation_day ORDER BY 2, 3, 4")).all()
+            " FROM invitation_day ORDER BY 2, 3, 4")).all() if invitations else [])
 
 
 def test_upgrade_fills_the_facets_from_the_stored_ratings(tmp_path):
@@ -118,6 +118,7 @@ def test_upgrade_fills_the_facets_from_the_stored_ratings(tmp_path):
         with write_transaction(db.session()) as conn:
             rollup.rebuild(conn)
             db.session.commit()
-        with db.engine.connect() as conn:
-            assert facets(conn) == filled
+        with db.engine.connect() as conn:  # (invitations are counted per facet since)
+            assert facets(conn, invitations=False) == [f for f in filled
+                                                       if f[0] != "invitation"]
         db.engine.dispose()
