@@ -4,7 +4,7 @@ department's or a window's 评价覆盖率 reads one row a day; filled from the 
 An index of the open 差评 cases by deadline (the quarterly report's list).
 
 Revision ID: 3d9f6a2b8c41
-Revises: 8e4b2d7c1a93
+Revises: c4f1e2a9b7d3
 Create Date: 2026-11-30 19:50:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3d9f6a2b8c41'
-down_revision = '8e4b2d7c1a93'
+down_revision = 'c4f1e2a9b7d3'
 branch_labels = None
 depends_on = None
 
