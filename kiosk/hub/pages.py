@@ -33,6 +33,7 @@ def dashboard():
                                                  sum(h.today_good for h in halls)))
     days = trend.daily(now)
     chains = chain_status.dashboard_context()
+    chains["incidents"] = incident_review.listing(limit=chain_status.RECENT)  # unreviewed first
     return render_template(
         "hub/dashboard.html", halls=halls, now=now, today=today,
         silent_minutes=int(SILENT_AFTER.total_seconds() // 60),
@@ -41,7 +42,8 @@ def dashboard():
         today_total=sum(h.today for h in halls),
         overdue=sum(h.bad_overdue for h in halls), silent=[h for h in halls if h.silent(now)],
         trend_chart=charts.trend(trend.chart_points(days), _("近30日各大厅评价数量与满意率")),
-        departments=department_overview(now), **_month(days), **chains)
+        departments=department_overview(now), hall_names={h.code: h.name for h in halls},
+        **_month(days), **chains)
 
 
 @bp.get("/halls/<code>")
