@@ -1,6 +1,7 @@
 """The hub's pages for people at a desktop, a laptop and a phone, in both languages: no
 control outside the viewport, none overlapping, no clipped text, never sideways scrolling
-(scrolling down is fine); axe finds nothing serious. KIOSK_SCREENSHOT_DIR=… keeps pictures."""
+(scrolling down is fine); axe finds nothing serious; no request fails (favicon, styles) and
+the console stays free of errors. KIOSK_SCREENSHOT_DIR=… keeps pictures."""
 import itertools
 import json
 import os
@@ -69,6 +70,9 @@ def test_hub_pages_fit_every_size(hub_with_data, browser):
     context = browser.new_context(viewport=HUB_SIZES["1920x1080"], locale="zh-CN",
                                   bypass_csp=True)
     page = context.new_page()
+    failed: list[str] = []  # stylesheets, the favicon …: nothing a page asks for is missing
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    page.on("console", lambda m: m.type == "error" and failed.append(m.text))
     page.goto(f"{hub_with_data}/login")
     page.get_by_label("用户名").fill("supervisor")
     page.get_by_label("密码").fill(PASSWORD)
@@ -95,3 +99,4 @@ def test_hub_pages_fit_every_size(hub_with_data, browser):
                 page.screenshot(path=f"{shot}-table.png")
     context.close()
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+    assert failed == []
