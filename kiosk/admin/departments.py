@@ -16,8 +16,8 @@ from kiosk.admin.access import MANAGE, VIEW
 from kiosk.admin.forms import ActionForm, DepartmentForm, ImportForm
 from kiosk.auth.decorators import role_required
 from kiosk.db_setup import write_transaction
-from kiosk.departments import credit_code
-from kiosk.departments.imports import DEPARTMENT_COLUMNS, SERVICE_COLUMNS, run_import
+from kiosk.departments import credit_code, jobs
+from kiosk.departments.imports import DEPARTMENT_COLUMNS, SERVICE_COLUMNS
 from kiosk.departments.tables import write_csv_template, write_xlsx_template
 from kiosk.extensions import db
 from kiosk.models import Department, ServiceItem, User, Window
@@ -132,7 +132,8 @@ def import_page(kind: str):
 @bp.post("/import/<kind>")
 @role_required(*MANAGE)
 def import_upload(kind: str):
-    """Keeps the upload under instance/imports and shows the dry run."""
+    """Keeps the upload under instance/imports and starts its dry run beside the request;
+    the status page shows its result."""
     _kind_or_404(kind)
     form = ImportForm()
     upload = request.files.get("file")
@@ -146,36 +147,65 @@ def import_upload(kind: str):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         upload.save(out)
-    report = run_import(kind, path, dry_run=True, actor=current_user.username)
-    if not report.ok:
-        path.unlink(missing_ok=True)
+    jobs.start(current_app._get_current_object(), kind, path, dry_run=True,
+               actor=current_user.username, source_name=(upload.filename or "")[:200])
+    return redirect(url_for("admin.import_status", kind=kind, upload=name))
+
+
+def _upload_or_404(upload: str) -> Path:
+    if not UPLOAD_NAME.match(upload):
+        abort(404)
+    return _upload_folder() / upload
+
+
+@bp.get("/import/<kind>/<upload>")
+@role_required(*MANAGE)
+def import_status(kind: str, upload: str):
+    """The job's state: still running (the page reloads itself), the dry run's report with
+    the confirm button, or the import's result."""
+    _kind_or_404(kind)
+    path = _upload_or_404(upload)
+    found = jobs.read(path)
+    if found is None or found[2].get("kind") != kind:
+        flash(_("上传的文件已失效，请重新上传。"), "error")
+        return redirect(url_for("admin.import_page", kind=kind))
+    state, report, facts = found
+    if state == jobs.FAILED:
+        jobs.forget(path)
+        flash(_("导入失败，没有写入任何数据。请重新上传；如仍失败，请联系管理员查看日志。"),
+              "error")
+        return redirect(url_for("admin.import_page", kind=kind))
+    if state == jobs.DONE:
+        jobs.forget(path)
+        if report.written:
+            flash(_("已导入：新增 %(created)d，更新 %(updated)d。", created=report.created,
+                    updated=report.updated), "success")
+            return redirect(url_for("admin.departments" if kind == "departments"
+                                    else "admin.services"))
+    elif state == jobs.CHECKED and not report.ok:
+        jobs.forget(path)
     return render_template("admin/import.html", kind=kind, title=IMPORT_KINDS[kind],
-                           form=ImportForm(), report=report, upload=name,
-                           source=upload.filename, confirm_form=ActionForm())
+                           form=ImportForm(), report=report, upload=upload,
+                           source=facts.get("source", ""), confirm_form=ActionForm(),
+                           running=state in jobs.RUNNING,
+                           writing=state == jobs.WRITING)
 
 
 @bp.post("/import/<kind>/<upload>")
 @role_required(*MANAGE)
 def import_confirm(kind: str, upload: str):
+    """Starts the write of a checked upload beside the request."""
     _kind_or_404(kind)
-    if not UPLOAD_NAME.match(upload) or not ActionForm().validate_on_submit():
+    path = _upload_or_404(upload)
+    if not ActionForm().validate_on_submit():
         abort(400)
-    path = _upload_folder() / upload
-    if not path.exists():
+    found = jobs.read(path)
+    if found is None or found[0] != jobs.CHECKED or not found[1].ok or not path.exists():
         flash(_("上传的文件已失效，请重新上传。"), "error")
         return redirect(url_for("admin.import_page", kind=kind))
-    try:
-        report = run_import(kind, path, dry_run=False, actor=current_user.username,
-                            source_name=request.form.get("source", "")[:200])
-    finally:
-        path.unlink(missing_ok=True)
-    if report.written:
-        flash(_("已导入：新增 %(created)d，更新 %(updated)d。", created=report.created,
-                updated=report.updated), "success")
-        return redirect(url_for("admin.departments" if kind == "departments"
-                                else "admin.services"))
-    return render_template("admin/import.html", kind=kind, title=IMPORT_KINDS[kind],
-                           form=ImportForm(), report=report)
+    jobs.start(current_app._get_current_object(), kind, path, dry_run=False,
+               actor=current_user.username, source_name=found[2].get("source", ""))
+    return redirect(url_for("admin.import_status", kind=kind, upload=upload))
 
 
 @bp.get("/import/<kind>/template.<fmt>")

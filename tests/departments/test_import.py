@@ -1,6 +1,7 @@
 """Import of departments and the 事项清单 from a hall's CSV/XLSX: bad input is refused whole,
 with the line of each bad row; GBK CSVs are read; formulas stay text."""
 import io
+import time
 import tracemalloc
 
 import pytest
@@ -167,6 +168,48 @@ def test_fifty_thousand_rows_stream_in_bounded_memory(app, tmp_path):
     assert big_peak < 250 * 50_000, big_peak
 
 
+def upload(web, kind, data: bytes, name: str) -> tuple[str, str]:
+    """Posts the file; the answer comes at once, pointing at the job's status page."""
+    html = web.c.get(f"/admin/import/{kind}").get_data(as_text=True)
+    token = CSRF.search(html).group(1)
+    r = web.c.post(f"/admin/import/{kind}", data={
+        "csrf_token": token, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return token, r.headers["Location"]
+
+
+def finished(web, status: str, seconds: float = 60):
+    """The status page once the job is no longer running (it reloads itself until then)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        r = web.c.get(status)
+        if r.status_code != 200 or 'http-equiv="refresh"' not in r.get_data(as_text=True):
+            return r
+        assert "import-running" in r.get_data(as_text=True)
+        assert time.monotonic() < deadline, "the import job did not finish"
+        time.sleep(0.1)
+
+
+def test_admin_import_of_a_large_file_answers_at_once_and_writes_nothing_when_a_row_is_bad(
+        app, tmp_path):
+    add_users(app)
+    web = login(app, "mgr")
+    rows = ["事项编码,事项名称,实施主体"] + [f"54{i:010d},事项{i},五华区政务服务管理局"
+                                     for i in range(20_000)]
+    rows[15_000] = "549999999999,坏事项,不存在的局"
+    started = time.monotonic()
+    _, status = upload(web, "services", "\n".join(rows).encode(), "事项清单.csv")
+    assert time.monotonic() - started < 5  # the check runs beside the request
+    page = finished(web, status, 240).get_data(as_text=True)
+    assert "有错误，没有写入任何数据" in page and "确认导入" not in page
+    assert "<td>15001</td>" in page and "不存在的局" in page  # the bad row, by its line
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(
+            ServiceItem.code.like("54%"))) == 0
+    assert list((tmp_path).glob("imports/*")) == []
+
+
 def test_admin_import_with_dry_run_then_confirm_and_templates(app, tmp_path):
     add_users(app)
     web = login(app, "mgr")
@@ -182,19 +225,16 @@ def test_admin_import_with_dry_run_then_confirm_and_templates(app, tmp_path):
     assert csv_template.data.decode("utf-8-sig").startswith("事项编码,事项名称,实施主体编码,实施主体")
 
     data = (HEADER + "\n".join(GOOD) + "\n").encode("gbk")
-    html = web.c.get("/admin/import/departments").get_data(as_text=True)
-    token = CSRF.search(html).group(1)
-    r = web.c.post("/admin/import/departments", data={
-        "csrf_token": token, "file": (io.BytesIO(data), "部门.csv")},
-        content_type="multipart/form-data")
-    page = r.get_data(as_text=True)
-    assert r.status_code == 200 and "试运行结果" in page and "确认导入" in page
+    token, status = upload(web, "departments", data, "部门.csv")
+    page = finished(web, status).get_data(as_text=True)
+    assert "试运行结果" in page and "确认导入" in page and "新增 2" in page
     assert "11100000000019713D" not in departments(app)
-    confirm = page.split('action="/admin/import/departments/')[1].split('"')[0]
-    r = web.c.post(f"/admin/import/departments/{confirm}", data={"csrf_token": token})
-    assert r.status_code == 302
+    r = web.c.post(status, data={"csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == status
+    r = finished(web, status)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/admin/departments")
     assert departments(app)["11100000000019713D"][0] == "五华区税务局"
-    assert list((tmp_path).glob("imports/*")) == []  # the upload is gone
+    assert list((tmp_path).glob("imports/*")) == []  # the upload and its job are gone
     # A handler may not import.
     assert login(app, "h1").post("/admin/import/departments").status_code == 403
     assert "五华区税务局" in web.get("/admin/departments").get_data(as_text=True)
