@@ -42,12 +42,22 @@ def read(upload: Path) -> tuple[str, ImportReport | None, dict] | None:
     except FileNotFoundError:
         return None
     report = ImportReport(**state["report"]) if state.get("report") else None
+    if state["state"] in RUNNING and not _alive(state.get("pid")):
+        return FAILED, None, state  # its web process ended (restart) before it finished
     return state["state"], report, state
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
 
 
 def start(app, kind: str, upload: Path, *, dry_run: bool, actor: str,
           source_name: str = "") -> None:
-    facts = {"kind": kind, "actor": actor, "source": source_name}
+    facts = {"kind": kind, "actor": actor, "source": source_name, "pid": os.getpid()}
     _save(upload, {"state": CHECKING if dry_run else WRITING, **facts})
     threading.Thread(target=_run, args=(app, kind, upload, dry_run, facts), daemon=True,
                      name=f"import-{upload.stem[:8]}").start()

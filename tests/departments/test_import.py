@@ -1,6 +1,7 @@
 """Import of departments and the 事项清单 from a hall's CSV/XLSX: bad input is refused whole,
 with the line of each bad row; GBK CSVs are read; formulas stay text."""
 import io
+import os
 import time
 import tracemalloc
 
@@ -255,3 +256,21 @@ def test_cli_import_and_dry_run(app, tmp_path, kind):
     bad = write(tmp_path / "bad.csv", HEADER + "坏,11530102MB1234567X,\n")
     refused = runner.invoke(args=["departments", "import", str(bad)])
     assert refused.exit_code == 1 and "第 2 行" in refused.output
+
+
+def test_a_job_whose_web_process_ended_reads_as_failed(tmp_path):
+    """A restart in the middle of an import leaves no page reloading for ever."""
+    import json
+    import subprocess
+
+    from kiosk.departments import jobs
+
+    upload = tmp_path / "abc.csv"
+    gone = subprocess.Popen(["true"])  # a process that has ended
+    gone.wait()
+    jobs.state_path(upload).write_text(json.dumps(
+        {"state": jobs.CHECKING, "kind": "services", "pid": gone.pid}))
+    assert jobs.read(upload)[0] == jobs.FAILED
+    jobs.state_path(upload).write_text(json.dumps(
+        {"state": jobs.CHECKING, "kind": "services", "pid": os.getpid()}))
+    assert jobs.read(upload)[0] == jobs.CHECKING
