@@ -2,7 +2,8 @@
 terminal sizes (1080×1920, 1920×1080, 1280×800, 800×1280) in both languages and both modes,
 every public page at kiosk (1080×1920) and phone (390×844) sizes plus the wall screen, and
 the manager's pages (workbench, statistics, rankings, case list and case page) at the admin
-sizes (1920×1080, 1366×768, 1280×800, 390×844) in both languages. A throwaway demo hall
+sizes (1920×1080, 1366×768, 1280×800, 390×844) in both languages, and the hub's pages
+(overview, one hall, integrity, appeals) fed by the demo hall's sync. A throwaway demo hall
 with five weeks of history and a morning of ratings is served by waitress on loopback;
 Debian's chromium takes the pictures.
 
@@ -133,11 +134,66 @@ def shoot_admin(app, base, browser, out: Path):
     context.close()
 
 
+HUB_SIZES = {"1920x1080": {"width": 1920, "height": 1080},
+             "1280x800": {"width": 1280, "height": 800}, "390x844": {"width": 390, "height": 844}}
+
+
+def hub_app(hall_app, instance: Path):
+    """A demo hub (SQLite, as make run's) holding what the demo hall's sync daemon sent."""
+    from kiosk.auth.cli import create_user
+    from kiosk.hub import keys
+    from kiosk.models import HubHall, ReasonTemplate
+    from kiosk.models.reasons import SEED_REASONS
+    from kiosk.sync import settings
+    from kiosk.sync.worker import Worker, drain
+
+    instance.mkdir()
+    hub = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "screenshots", "ROLE": "hub",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'hub.db'}"})
+    with hub.app_context():
+        db.create_all()
+        db.session.add(ReasonTemplate(version=1, items=SEED_REASONS))
+        key = keys.new_hall_key()
+        for code, name in (("530102-WH", "五华区政务服务中心"), ("530103-XS", "西山区政务服务中心")):
+            db.session.add(HubHall(code=code, name=name, settings={},
+                                   key_sealed=keys.seal_hall_key(code, key)))
+        db.session.commit()
+        create_user("supervisor", ADMIN_PASSWORD, "admin")
+    base, server = serve(hub)
+    settings.configure(Path(hall_app.instance_path), base, "530102-WH", key)
+    hall_app.config.update({"SYNC_URL": base, "SYNC_HALL_ID": "530102-WH",
+                            "SYNC_KEY_FILE": str(settings.key_file(hall_app))})
+    with hall_app.app_context():
+        worker = Worker(db.engine, settings.load(hall_app))
+        drain(worker)
+        worker.close()
+    return base, server
+
+
+def shoot_hub(hall_app, browser, out: Path, instance: Path):
+    """The hub's pages at a desktop, a laptop and a phone, both languages:
+    hub-<page>-<size>[-en].png."""
+    base, server = hub_app(hall_app, instance)
+    context = browser.new_context(viewport=HUB_SIZES["1920x1080"], locale="zh-CN")
+    page = context.new_page()
+    log_in(page, base, "supervisor", ADMIN_PASSWORD)
+    pages = {"overview": "/hub/", "hall": "/hub/halls/530102-WH", "integrity": "/hub/integrity",
+             "appeals": "/hub/appeals"}
+    for (size, viewport), (name, path), lang in itertools.product(
+            HUB_SIZES.items(), pages.items(), ("zh_CN", "en")):
+        page.set_viewport_size(viewport)
+        page.goto(f"{base}{path}?lang={lang}")
+        suffix = "" if lang == "zh_CN" else "-en"
+        page.screenshot(path=out / f"hub-{name}-{size}{suffix}.png", full_page=True)
+    context.close()
+    server.close()
+
+
 def main() -> None:
     logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" chatter
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "screenshots"))
-    parser.add_argument("--only", choices=("terminal", "public", "admin"))
+    parser.add_argument("--only", choices=("terminal", "public", "admin", "hub"))
     args = parser.parse_args()
     out, only = Path(args.out), args.only
     out.mkdir(parents=True, exist_ok=True)
@@ -151,6 +207,8 @@ def main() -> None:
                 shoot_terminal(app, base, browser, out)
             if only in (None, "admin"):
                 shoot_admin(app, base, browser, out)
+            if only in (None, "hub"):
+                shoot_hub(app, browser, out, Path(tmp) / "hub")
             for size in ("wall", "kiosk", "phone") if only in (None, "public") else ():
                 context = browser.new_context(viewport=SIZES[size], locale="zh-CN",
                                               is_mobile=size == "phone", has_touch=size != "wall")
