@@ -261,7 +261,7 @@ def main() -> None:
     ap.add_argument("--invitations", type=int, default=30000, help="per touch round")
     ap.add_argument("--seconds", type=int, default=8, help="wrk's run per touch round")
     ap.add_argument("--connections", type=int, default=8, help="wrk's connections")
-    ap.add_argument("--drain", type=int, default=100_000, help="backlog per drain round")
+    ap.add_argument("--drain", type=int, default=40_000, help="backlog per drain round")
     ap.add_argument("--skip-touch", action="store_true")
     ap.add_argument("--skip-drain", action="store_true")
     ap.add_argument("--cpu", action="store_true", help="only the CPU-time comparisons")

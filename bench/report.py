@@ -44,6 +44,9 @@ TARGETS = [
     Target("invite_latency", "touch_p99_ms", "<=", 300, baseline="state_round_trip_ms"),
     Target("sync", "drain_1m_s", "<=", 60),
     Target("sync", "hub_ingest_per_s", ">=", 20000, ratio="ratio_ingest"),
+    # The hash chain's cost: throughput with it / without it, both measured in one run.
+    Target("chain", "touch_ratio", ">=", 0.9),
+    Target("chain", "drain_ratio", ">=", 0.9),
     Target("stats", "stats_p95_ms", "<=", 300),
     Target("stats", "rankings_p95_ms", "<=", 300),
 ]
