@@ -40,7 +40,7 @@ def run(once: bool) -> None:
             if once:
                 errors = []
                 for upstream, worker in workers:
-                    r = drain(worker)
+                    r = drain(worker, parallel=getattr(worker, "in_flight", 1))
                     click.echo(_report(upstream.name, r))
                     if r.error:
                         errors.append(r.error)

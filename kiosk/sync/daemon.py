@@ -31,12 +31,14 @@ def build_workers(app: Flask, engine: Engine) -> list[tuple[UpstreamSettings, ob
 
 def run_all(workers: list, stop: threading.Event,
             clock: Callable[[], datetime] = utcnow) -> None:
-    """Runs every worker's loop in a thread of its own until `stop` is set."""
+    """Runs every worker's loop in a thread of its own until `stop` is set; a worker with
+    `in_flight` > 1 (the hub's) in that many threads, each run its own claim."""
     threads = []
     for upstream, worker in workers:
-        thread = threading.Thread(target=run_forever, args=(worker, stop, clock),
-                                  name=f"sync-{upstream.name}", daemon=True)
-        thread.start()
-        threads.append(thread)
+        for i in range(max(1, getattr(worker, "in_flight", 1))):
+            thread = threading.Thread(target=run_forever, args=(worker, stop, clock),
+                                      name=f"sync-{upstream.name}-{i}", daemon=True)
+            thread.start()
+            threads.append(thread)
     for thread in threads:
         thread.join()

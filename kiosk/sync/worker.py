@@ -65,6 +65,7 @@ class Worker:
         self.name = name
         self.engine = engine
         self.settings = settings
+        self.in_flight = settings.in_flight  # runs the daemon keeps going at once
         self.client = client or HubClient(settings)
         self.config_due_at: datetime | None = None
         # store.backlog() as last counted, and the rows settled since (kiosk/sync/store.py).

@@ -7,7 +7,7 @@ from kiosk.extensions import db
 from kiosk.models.base import utcnow
 from kiosk.sync import settings
 from kiosk.sync.store import LEASE
-from kiosk.sync.worker import Worker
+from kiosk.sync.worker import Worker, drain
 from tests.faultproxy import FaultProxy
 from tests.hubkit import (
     configure_hall,
@@ -40,15 +40,17 @@ def hall(app, proxy, hall_key):
 
 
 def drain_with_retries(app, now, rounds: int = 30) -> list:
-    """Calls run_once as the daemon would, without sleeping: the clock is injected."""
+    """Runs the worker as the daemon does with SYNC_IN_FLIGHT=2 (two batches in flight, so
+    the faults meet parallel batches), and after a failure again at once (no backoff
+    sleep): the clock is injected."""
     results = []
     with app.app_context():
         worker = Worker(db.engine, settings.load(app))
         try:
             for _ in range(rounds):
-                r = worker.run_once(now)
+                r = drain(worker, clock=lambda: now, parallel=2)
                 results.append(r)
-                if not r.error and not r.more and r.claimed == 0:
+                if not r.error and r.claimed == 0:
                     break
         finally:
             worker.close()
