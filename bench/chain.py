@@ -96,7 +96,7 @@ def drain_round(work: Path, hub_url: str, hall_code: str, key: str, chained: boo
     with hall.app_context():
         worker = Worker(db.engine, settings.load(hall))
         t = time.perf_counter()
-        result = drain(worker)  # as the daemon runs it
+        result = drain(worker, parallel=worker.in_flight)  # as the daemon runs it
         elapsed = time.perf_counter() - t
         worker.close()
         db.engine.dispose()

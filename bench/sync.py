@@ -4,7 +4,7 @@ The backlog is bulk-inserted (ratings + outbox rows, executemany) into a tempora
 file, each record linked into the hall's hash chain as queue_outbox links it. The hub runs under waitress in its own process on a PostgreSQL schema made for the
 run and dropped after. Then:
   1. drain: the real sync worker as the daemon runs it, with the daemon's default settings
-     (one batch in flight, the default batch size) until empty;
+     (SYNC_IN_FLIGHT batches in flight, the default batch size) until empty;
   2. ingest: pre-encoded batches of the default size, one at a time, to time the hub alone;
   3. baseline, same run, same PostgreSQL: a bare executemany of the same records into a
      plain table (id, payload jsonb), committed once per batch — the floor of any ingest.
@@ -140,6 +140,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ratings", type=int, default=1_000_000)
     ap.add_argument("--ingest", type=int, default=200_000)
+    ap.add_argument("--in-flight", type=int, help="SYNC_IN_FLIGHT for the drain, to compare "
+                    "with the default")
     args = ap.parse_args()
     schema = "bench_" + secrets.token_hex(4)
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
@@ -175,16 +177,17 @@ def main() -> None:
             settings.configure(tmp / "hall", f"http://127.0.0.1:{port}", HALL, key)
             hall_app.config.update(SYNC_URL=f"http://127.0.0.1:{port}", SYNC_HALL_ID=HALL,
                                    SYNC_KEY_FILE=str(tmp / "hall" / "sync_key"),
-                                   SYNC_READ_TIMEOUT=60)
+                                   SYNC_READ_TIMEOUT=60, **({"SYNC_IN_FLIGHT": args.in_flight}
+                                                            if args.in_flight else {}))
             with hall_app.app_context():
                 worker = Worker(db.engine, settings.load(hall_app))
                 t = time.perf_counter()
-                result = drain(worker)  # as the daemon: one batch in flight
+                result = drain(worker, parallel=worker.in_flight)  # as the daemon does
                 drain_s = time.perf_counter() - t
                 assert result.error is None, result.error
                 assert result.stored == args.ratings, result
                 print(f"drain: {result.stored} stored in {drain_s:.1f} s "
-                      f"({result.stored / drain_s:,.0f}/s)")
+                      f"({result.stored / drain_s:,.0f}/s), {worker.in_flight} batches in flight")
 
                 bodies = []
                 # The same hall's next records: linked on from the head the drain left.
