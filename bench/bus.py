@@ -11,7 +11,8 @@ wire time (12 bytes at 9600 baud = 12.5 ms): decode, the durable record path
 (record_rating: rating + rollups + outbox in one group commit) and the ACK write.
 
 Baseline, same run, same folder: a bare durable SQLite commit (WAL, synchronous=FULL) of
-the same rows (a rating row and an outbox row) per event, p50/p99; the ratio is printed.
+the same rows (a rating row and an outbox row) per event, p50/p99, made beside the presses at
+their pace (the ratio is to this one) and again alone after the run.
 Bus efficiency: idle POLL/NONE exchanges per second the listener achieves, against the
 line-rate maximum (8-byte POLL + 9-byte NONE + turnaround).
 
@@ -29,6 +30,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -122,9 +124,11 @@ def prepare_hall(instance: Path, link: str, devices: int) -> None:
         db.engine.dispose()
 
 
-def baseline_commits(folder: Path, n: int) -> list[float]:
-    """A bare durable commit of one rating row and one outbox row, n times, in ms."""
-    conn = sqlite3.connect(folder / "baseline.sqlite3", isolation_level=None)
+def baseline_commits(folder: Path, n: int, interval_s: float = 0.0,
+                     name: str = "baseline") -> list[float]:
+    """A bare durable commit of one rating row and one outbox row, n times (one every
+    interval_s), in ms."""
+    conn = sqlite3.connect(folder / f"{name}.sqlite3", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("CREATE TABLE rating (id TEXT PRIMARY KEY, level INT, window_id INT,"
@@ -132,7 +136,10 @@ def baseline_commits(folder: Path, n: int) -> list[float]:
     conn.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, record_id TEXT, payload TEXT)")
     times = []
     payload = json.dumps({"kind": "rating", "level": 2, "window_code": "A01", "x": "y" * 400})
+    begin = time.monotonic()
     for i in range(n):
+        if (delay := begin + i * interval_s - time.monotonic()) > 0:
+            time.sleep(delay)
         t0 = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         rid = uuid.uuid4().hex
@@ -199,6 +206,12 @@ def main() -> int:
         idle_gap_pct = 100.0 * (sim.host_gap_s - gap0) / idle_s
         efficiency = 100.0 * polls_per_s * EXCHANGE_S
 
+        # The baseline runs beside the presses, at their pace: the same disk, the same
+        # neighbours' load, at the same moments.
+        during: list[float] = []
+        beside = threading.Thread(target=lambda: during.extend(baseline_commits(
+            folder, args.presses, args.seconds / args.presses, "baseline-during")))
+        beside.start()
         rng = random.Random(42)
         pressed = 0
         begin = time.monotonic()
@@ -213,6 +226,7 @@ def main() -> int:
             if len(set(sim.acked) - warm) >= pressed and count_ratings(instance) >= pressed:
                 break
             time.sleep(0.2)
+        beside.join()
         stored = count_ratings(instance)
         overhead = [(sim.acked[k] - ACK_WIRE_S - sent) * 1000
                     for k, sent in sim.event_sent.items() if k in sim.acked and k not in warm]
@@ -222,7 +236,8 @@ def main() -> int:
         listener.wait(10)
         log.close()
         transport.close()
-    base = baseline_commits(folder, max(200, len(overhead)))
+    after = baseline_commits(folder, max(200, len(overhead)))
+    base = during
 
     print(f"file system: {file_system(folder)}; folder {folder.relative_to(ROOT)}")
     print(f"devices {args.devices} at {BAUD} baud; listener = flask devices listen (defaults); "
@@ -232,7 +247,9 @@ def main() -> int:
           f"p50 {pct(overhead, .5):.2f} ms, p99 {pct(overhead, .99):.2f} ms, "
           f"max {max(overhead, default=float('nan')):.2f} ms")
     print(f"baseline bare durable commit (rating + outbox row, WAL, synchronous=FULL, same "
-          f"folder, n={len(base)}): p50 {pct(base, .5):.2f} ms, p99 {pct(base, .99):.2f} ms")
+          f"folder) beside the presses at their pace, n={len(base)}: p50 {pct(base, .5):.2f} "
+          f"ms, p99 {pct(base, .99):.2f} ms; after the run, alone, n={len(after)}: p50 "
+          f"{pct(after, .5):.2f} ms, p99 {pct(after, .99):.2f} ms")
     ratio = pct(overhead, .99) / pct(base, .99)
     print(f"ratio host overhead / bare commit: p50 {pct(overhead, .5) / pct(base, .5):.1f}x, "
           f"p99 {ratio:.1f}x")
