@@ -153,6 +153,9 @@ class RatingWindowFacetDay(db.Model):
     default ratings, without the department × window rows of rating_facet_day."""
 
     __tablename__ = "rating_window_facet_day"
+    # Every window's totals of a period (facet "total", a day range) without reading the
+    # other days: the key leads with the window.
+    __table_args__ = (sa.Index("ix_rating_window_facet_day_day", "facet", "day"),)
     facet: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     window_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)

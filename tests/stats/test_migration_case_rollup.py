@@ -178,3 +178,35 @@ def test_invitations_move_to_their_facets_and_back(tmp_path):
                 "SELECT * FROM invitation_day ORDER BY 1, 2, 3")).all() == [
                     ("2026-01-05", 1, 0, 1, 0), ("2026-01-05", 1, 7, 1, 1)]
         db.engine.dispose()
+
+
+def test_the_window_facet_index_revision_keeps_the_rows(tmp_path):
+    from tests.stats import test_migration_facets
+
+    app = create_app({
+        "TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": secrets.token_hex(8),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hall.db'}",
+    })
+    with app.app_context():
+        old, test_migration_facets.REVISION_FILE = (test_migration_facets.REVISION_FILE,
+                                                    "window_facet_day_index")
+        try:
+            mine, before = test_migration_facets.revisions()
+        finally:
+            test_migration_facets.REVISION_FILE = old
+        upgrade(revision=before)
+        row = ("total", 1, "2026-01-05", "", 1, 0, 0, 0, 0, 0)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO rating_window_facet_day VALUES "
+                                 "(:f, :w, :d, :k, :n1, :n2, :n3, :n4, :n5, :nd)"),
+                         dict(zip(("f", "w", "d", "k", "n1", "n2", "n3", "n4", "n5", "nd"),
+                                  row, strict=True)))
+        upgrade(revision=mine)
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT * FROM rating_window_facet_day")).all() == [row]
+            plan = conn.execute(sa.text(
+                "EXPLAIN QUERY PLAN SELECT window_id, sum(n1) FROM rating_window_facet_day "
+                "WHERE facet = 'total' AND day BETWEEN '2026-01-01' AND '2026-03-31' "
+                "GROUP BY 1")).all()
+        assert any("ix_rating_window_facet_day_day" in str(p) for p in plan), plan
+        db.engine.dispose()
