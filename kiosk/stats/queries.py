@@ -117,8 +117,12 @@ def breakdown(period: Period, dimension: str, window_id: int | None = None,
     the hall's, one department's, or one window's."""
     if window_id:
         return _window_breakdown(period, dimension, window_id)
-    if dimension == "window" and not department_id:
-        return _window_facet_rows(period, "d.window_id", "facet = 'total'", {}, dimension)
+    if not department_id and dimension in ("window", "staff", "service", "channel", "reason"):
+        # Hall-wide: the per-window rollup has fewer rows than the department × value one.
+        if dimension == "window":
+            return _window_facet_rows(period, "d.window_id", "facet = 'total'", {}, dimension)
+        return _window_facet_rows(period, "d.key", "facet = :facet", {"facet": dimension},
+                                  dimension)
     params = {**_period(period), "department_id": department_id or 0}
     scope = "AND d.department_id = :department_id" if department_id else ""
     if dimension in _TIME_KEYS:
