@@ -4,6 +4,7 @@ import socket
 import threading
 
 import pytest
+from waitress import wasyncore
 from waitress.server import create_server
 
 from kiosk import create_app
@@ -56,9 +57,14 @@ def live_server(app):
     """The app served by a real waitress on loopback, in a background thread. poll(), not
     select(): a long test run holds over 1024 descriptors, beyond which select() fails."""
     port = free_port()
+    # Touchscreens' held state requests may take 2 of the 4 threads (kiosk.serve gives them
+    # threads of their own); a closed page's request stays held until its state changes.
+    app.config["KIOSK_STATE_WAITERS"] = 2
     server = create_server(app, host="127.0.0.1", port=port, threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.close()
+    # Its open connections too (a held state request keeps one): the loop ends with them.
+    wasyncore.close_all(server._map)
     thread.join(timeout=5)
