@@ -20,6 +20,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from kiosk.db_statements import Statement
 from kiosk.extensions import db
 from kiosk.stats import indicators
 from kiosk.stats.indicators import CaseCounts
@@ -42,7 +43,9 @@ def _select(facet: str, value: str) -> str:
 
 _COLUMN_LIST = ", ".join(COLUMNS)
 _INSERT = f"INSERT INTO case_facet_day (facet, day, key, due_at, {_COLUMN_LIST}) "
-_UPSERT_ONE = sa.text(
+# Built once: opening a case runs in the rating's write transaction (the hot path; see
+# kiosk/db_statements.py).
+_UPSERT_ONE = Statement(
     _INSERT + " UNION ALL ".join(f"{_select(f, ':sign')} WHERE c.id = :id" for f in FACETS)
     + " ON CONFLICT (facet, day, key, due_at) DO UPDATE SET "
     + ", ".join(f"{k} = {k} + excluded.{k}" for k in COLUMNS))
@@ -51,7 +54,7 @@ _TRACKED = "case_rollup_tracked"
 
 def count_case(conn, case_id: int, sign: int = 1) -> None:
     """Adds (+1) or takes out (−1) the case's contribution as its rows stand now."""
-    conn.execute(_UPSERT_ONE, {"id": case_id, "sign": sign})
+    _UPSERT_ONE.run(conn, {"id": case_id, "sign": sign})
 
 
 @contextmanager
