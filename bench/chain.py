@@ -13,10 +13,12 @@ unchained, as from a hall before the chain: the hub then skips every chain step.
 
 --cpu: the same two comparisons in CPU time of this process, which a machine shared with
 other work disturbs far less than wall time: record_rating() through the group committer
-(the touch path without HTTP), and the hub's ingest_batch() on 5,000-record batches.
+(the touch path without HTTP), and the hub's ingest_batch() on batches of the daemon's size.
 
 Everything is written under bench/_runs/ (not /tmp, which may be memory). Prints each
 round, then the medians and the ratio; last line: BENCH chain touch_ratio=… drain_ratio=…
+drain_cpu_ratio=… (records per CPU-second of the hall and hub processes, on / off: steadier
+than the rate on a shared machine)
 """
 import argparse
 import json
@@ -76,8 +78,10 @@ def touch_round(work: Path, chained: bool, args) -> float:
 
 
 def drain_round(work: Path, hub_url: str, hall_code: str, key: str, chained: bool,
-                n: int) -> float:
-    """Records/s the real worker drains from a fresh backlog of n ratings."""
+                n: int, hub_pid: int) -> tuple[float, float]:
+    """Records/s the real worker drains from a fresh backlog of n ratings, and records per
+    CPU-second of the hall's worker and the hub's process together (PostgreSQL's own
+    processes are shared with whatever else runs, so not counted)."""
     hall_dir = work / f"hall-{hall_code}-{secrets.token_hex(3)}"
     hall_dir.mkdir(parents=True)
     hall = create_app({"INSTANCE_PATH": str(hall_dir),
@@ -95,17 +99,23 @@ def drain_round(work: Path, hub_url: str, hall_code: str, key: str, chained: boo
                        SYNC_BATCH_SIZE=sync_bench.BATCH, SYNC_READ_TIMEOUT=120)
     with hall.app_context():
         worker = Worker(db.engine, settings.load(hall))
-        t = time.perf_counter()
+        t, hall_cpu, hub_cpu = (time.perf_counter(), time.process_time(),
+                                rate_http.cpu_seconds(hub_pid))
         result = drain(worker, parallel=worker.in_flight)  # as the daemon runs it
         elapsed = time.perf_counter() - t
+        hall_cpu, hub_cpu = (time.process_time() - hall_cpu,
+                             rate_http.cpu_seconds(hub_pid) - hub_cpu)
+        cpu = hall_cpu + hub_cpu
+        print(f"  CPU µs/record: hall {1e6 * hall_cpu / n:.0f}, hub {1e6 * hub_cpu / n:.0f}")
         worker.close()
         db.engine.dispose()
     assert result.error is None and result.stored == n, result
     shutil.rmtree(hall_dir)
-    return n / elapsed
+    return n / elapsed, n / cpu
 
 
-def drain_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]:
+def drain_rounds(work: Path, rounds: int, n: int) -> tuple[dict, dict]:
+    """(records/s, records/CPU-s) of each round, chain on and off."""
     schema = "bench_" + secrets.token_hex(4)
     with psycopg.connect(sync_bench.PG_DSN, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
@@ -114,6 +124,7 @@ def drain_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]:
     hub_inst = work / "hub"
     hub = None
     results: dict[bool, list[float]] = {True: [], False: []}
+    cpu: dict[bool, list[float]] = {True: [], False: []}
     try:
         hub_app = create_app({"ROLE": "hub", "INSTANCE_PATH": str(hub_inst),
                               "SQLALCHEMY_DATABASE_URI": db_url})
@@ -134,11 +145,12 @@ def drain_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]:
         for i in range(rounds):
             for chained in (True, False) if i % 2 == 0 else (False, True):
                 code = f"BENCH-{'ON' if chained else 'OFF'}-{i}"
-                rate = drain_round(work, f"http://127.0.0.1:{port}", code, hall_keys[code],
-                                   chained, n)
+                rate, per_cpu = drain_round(work, f"http://127.0.0.1:{port}", code,
+                                            hall_keys[code], chained, n, hub.pid)
                 results[chained].append(rate)
-                print(f"drain round {i} chain {'on ' if chained else 'off'}: {rate:,.0f} records/s",
-                      flush=True)
+                cpu[chained].append(per_cpu)
+                print(f"drain round {i} chain {'on ' if chained else 'off'}: {rate:,.0f} records/s"
+                      f", {per_cpu:,.0f} records/CPU-s (hall + hub)", flush=True)
         with psycopg.connect(sync_bench.PG_DSN) as conn:
             incidents = conn.execute(f"SELECT count(*) FROM {schema}.hub_integrity_incident"
                                      ).fetchone()[0]
@@ -150,7 +162,7 @@ def drain_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]:
             hub.wait(10)
         with psycopg.connect(sync_bench.PG_DSN, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
-    return results
+    return results, cpu
 
 
 def _cpu_per_item(fn, n: int) -> float:
@@ -280,7 +292,7 @@ def main() -> None:
                                  {k: [1e6 / v for v in vs] for k, vs in hub.items()})
             print(f"BENCH chain cpu_touch_ratio={touch_ratio:.3f} cpu_hub_ratio={hub_ratio:.3f}")
             return
-        touch_ratio = drain_ratio = float("nan")
+        touch_ratio = drain_ratio = drain_cpu_ratio = float("nan")
         if not args.skip_touch:
             touch: dict[bool, list[float]] = {True: [], False: []}
             for i in range(args.rounds):
@@ -291,9 +303,11 @@ def main() -> None:
                           f"{rate:,.0f} ratings/s", flush=True)
             touch_ratio = _summary("touch ratings", "ratings/s", touch)
         if not args.skip_drain:
-            drain_ratio = _summary("sync drain", "records/s",
-                                   drain_rounds(work, args.rounds, args.drain))
-        print(f"BENCH chain touch_ratio={touch_ratio:.3f} drain_ratio={drain_ratio:.3f}")
+            rates, cpu = drain_rounds(work, args.rounds, args.drain)
+            drain_ratio = _summary("sync drain", "records/s", rates)
+            drain_cpu_ratio = _summary("sync drain, CPU of hall + hub", "records/CPU-s", cpu)
+        print(f"BENCH chain touch_ratio={touch_ratio:.3f} drain_ratio={drain_ratio:.3f} "
+              f"drain_cpu_ratio={drain_cpu_ratio:.3f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
