@@ -4,12 +4,11 @@ At a hub the hall's pages (touchscreens, QR pages, the hall admin, cases, statis
 wall display, the business API) would read empty hall tables: they answer 404 there, checked
 on the server whatever a link says. The hub keeps its users and audit log from the admin.
 """
-from dataclasses import dataclass, field
-
 from flask import abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from kiosk.admin.access import NavGroup  # the same menu shape as the hall admin's
 from kiosk.hub import bp
 
 VIEW = ("admin", "manager", "auditor")
@@ -25,19 +24,6 @@ HALL_ONLY_BLUEPRINTS = {"admin", "api", "cases", "display", "mobile", "stats", "
                         "touch_legacy"}
 HUB_ALSO = {"touch_legacy.favicon", "admin.users", "admin.user_new", "admin.user_password",
             "admin.user_toggle_active", "admin.audit_log"}
-
-
-@dataclass
-class NavGroup:
-    """One menu entry, shaped as the admin's menu groups (templates/admin_base.html)."""
-
-    label: str
-    items: list = field(default_factory=list)  # (href, label, current)
-    current: bool = False
-
-    @property
-    def href(self) -> str:
-        return self.items[0][0]
 
 
 def is_hall_only(endpoint: str | None) -> bool:

@@ -86,7 +86,23 @@ class CaseStep(db.Model):
     case = relationship("BadCase", back_populates="steps")
 
 
-class RatingDaily(db.Model):
+class LevelCounts:
+    """How many ratings of each level (n1 非常不满意 … n5 非常满意) a rollup row holds."""
+
+    n1: Mapped[int] = mapped_column(default=0)
+    n2: Mapped[int] = mapped_column(default=0)
+    n3: Mapped[int] = mapped_column(default=0)
+    n4: Mapped[int] = mapped_column(default=0)
+    n5: Mapped[int] = mapped_column(default=0)
+
+
+class LevelCountsWithDefault(LevelCounts):
+    """Level counts and how many of them were given by default (主动评价率)."""
+
+    n_default: Mapped[int] = mapped_column(default=0)
+
+
+class RatingDaily(LevelCounts, db.Model):
     """Non-excluded ratings counted per hall-local day, window, staff and service item.
 
     Kept exact incrementally: +1 by the ratings hook, −1 when an appeal excludes a rating;
@@ -98,31 +114,21 @@ class RatingDaily(db.Model):
     window_id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(primary_key=True)
-    n1: Mapped[int] = mapped_column(default=0)
-    n2: Mapped[int] = mapped_column(default=0)
-    n3: Mapped[int] = mapped_column(default=0)
-    n4: Mapped[int] = mapped_column(default=0)
-    n5: Mapped[int] = mapped_column(default=0)
 
 
-class RatingWindowDay(db.Model):
+class RatingWindowDay(LevelCounts, db.Model):
     """Non-excluded ratings per window and hall-local day; window_id 0 is the whole hall,
     so hall totals and trends read one row a day."""
 
     __tablename__ = "rating_window_day"
     window_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
-    n1: Mapped[int] = mapped_column(default=0)
-    n2: Mapped[int] = mapped_column(default=0)
-    n3: Mapped[int] = mapped_column(default=0)
-    n4: Mapped[int] = mapped_column(default=0)
-    n5: Mapped[int] = mapped_column(default=0)
 
 
 FACETS = ("department", "window", "staff", "service", "channel", "reason")
 
 
-class RatingFacetDay(db.Model):
+class RatingFacetDay(LevelCountsWithDefault, db.Model):
     """Non-excluded ratings per hall-local day, responsible department and one facet value:
     the breakdowns by department, window, staff, service item, channel and reason read a few
     thousand rows a quarter, not millions of ratings.
@@ -138,15 +144,9 @@ class RatingFacetDay(db.Model):
     day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     department_id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    n1: Mapped[int] = mapped_column(default=0)
-    n2: Mapped[int] = mapped_column(default=0)
-    n3: Mapped[int] = mapped_column(default=0)
-    n4: Mapped[int] = mapped_column(default=0)
-    n5: Mapped[int] = mapped_column(default=0)
-    n_default: Mapped[int] = mapped_column(default=0)
 
 
-class RatingWindowFacetDay(db.Model):
+class RatingWindowFacetDay(LevelCountsWithDefault, db.Model):
     """Non-excluded ratings per window, hall-local day and one facet value — "total" (key
     ''), "department", "staff", "service", "channel", "reason" (one row per reason of a
     差评) — with n_default: one window's breakdowns, and every window's totals with their
@@ -160,12 +160,6 @@ class RatingWindowFacetDay(db.Model):
     window_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    n1: Mapped[int] = mapped_column(default=0)
-    n2: Mapped[int] = mapped_column(default=0)
-    n3: Mapped[int] = mapped_column(default=0)
-    n4: Mapped[int] = mapped_column(default=0)
-    n5: Mapped[int] = mapped_column(default=0)
-    n_default: Mapped[int] = mapped_column(default=0)
 
 
 class InvitationFacetDay(db.Model):
