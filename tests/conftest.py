@@ -7,7 +7,7 @@ import pytest
 from waitress import wasyncore
 from waitress.server import create_server
 
-from kiosk import create_app
+from kiosk import close_app, create_app
 from kiosk.extensions import db
 from kiosk.models import ApiToken
 from kiosk.models.tokens import hash_token
@@ -28,8 +28,7 @@ def app(tmp_path):
         db.create_all()
         seed_demo()
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from waitress.server import create_server
 
-from kiosk import create_app
+from kiosk import close_app, create_app
 from kiosk.extensions import db
 from kiosk.hub import keys
 from kiosk.models import HubHall, HubIntegrityIncident, HubRating, OutboxEntry, ReasonTemplate
@@ -62,7 +62,7 @@ def hub(instance: Path, url: str, **config):
     finally:
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()
+        close_app(app)
 
 
 @pytest.fixture

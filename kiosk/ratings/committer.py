@@ -12,6 +12,7 @@ import threading
 from kiosk.db_setup import IMMEDIATE, writer_lock_for
 
 MAX_BATCH = 128
+_STOP = object()  # queued by close(): the committer thread ends after the jobs before it
 
 
 class _Job:
@@ -59,9 +60,19 @@ class GroupCommitter:
                     )
                     self._thread.start()
 
+    def close(self) -> None:
+        """Ends the committer thread after the writes already queued, and closes its
+        connection (engine.dispose() leaves a checked-out connection open)."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(_STOP)
+            thread.join(10)
+        else:
+            self._reset_connection()
+
     def _next_batch(self) -> list[_Job]:
         jobs = [self._queue.get()]
-        while len(jobs) < MAX_BATCH:
+        while len(jobs) < MAX_BATCH and jobs[-1] is not _STOP:
             try:
                 jobs.append(self._queue.get_nowait())
             except queue.Empty:
@@ -71,14 +82,21 @@ class GroupCommitter:
     def _loop(self) -> None:
         while True:
             jobs = self._next_batch()
-            try:
-                self._commit(jobs)
-            except Exception as exc:  # the transaction failed: nobody's rating is stored
+            stopping = jobs[-1] is _STOP
+            if stopping:
+                jobs.pop()
+            if jobs:
+                try:
+                    self._commit(jobs)
+                except Exception as exc:  # the transaction failed: nobody's rating is stored
+                    for job in jobs:
+                        job.result, job.error = None, job.error or exc
+                    self._reset_connection()
                 for job in jobs:
-                    job.result, job.error = None, job.error or exc
+                    job.done.set()
+            if stopping:
                 self._reset_connection()
-            for job in jobs:
-                job.done.set()
+                return
 
     def _commit(self, jobs: list[_Job]) -> None:
         if self._conn is None or self._conn.closed or self._conn.invalidated:
@@ -119,6 +137,10 @@ class DirectCommitter(GroupCommitter):
     def __init__(self, engine):
         super().__init__(engine)
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._reset_connection()
 
     def run(self, work):
         job = _Job(work)
