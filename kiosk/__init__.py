@@ -122,12 +122,25 @@ def _register_cases_and_stats(app: Flask) -> None:
 
 def close_app(app: Flask) -> None:
     """Releases what an app holds open: the rating committer's own connection (which
-    engine.dispose() leaves open) and the pooled connections. For processes that make many
+    engine.dispose() leaves open), the pooled connections, the writer-lock file and the
+    rate limiter's connections of the calling thread. For processes that make many
     apps, such as the tests."""
+    import gc
+
     from kiosk.ratings.committer import EXTENSION as COMMITTER
 
     committer = app.extensions.pop(COMMITTER, None)
     if committer is not None:
         committer.close()
+    for storage in (app.extensions["kiosk_limiter"].storage,
+                    app.extensions["kiosk_rate_strategy"].storage):
+        if hasattr(storage, "close"):
+            storage.close()
     with app.app_context():
         db.engine.dispose()
+        writer_lock = db.engine.info.get("writer_lock")
+        if writer_lock is not None:
+            writer_lock.close()
+    # Sessions and connections left by threads that have ended sit in reference cycles;
+    # collecting them now closes their database files instead of at some later collection.
+    gc.collect()

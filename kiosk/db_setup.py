@@ -30,6 +30,12 @@ class WriterLock:
             self._pid = os.getpid()
         return self._fd
 
+    def close(self) -> None:
+        with self._thread_lock:
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = None
+
     @contextlib.contextmanager
     def held(self):
         with self._thread_lock:

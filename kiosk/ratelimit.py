@@ -87,6 +87,13 @@ class SQLiteStorage(Storage):
             self._local.conn, self._local.pid, self._local.hits = conn, os.getpid(), 0
         return conn
 
+    def close(self) -> None:
+        """Closes the calling thread's connection (other threads' close when they end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         conn = self._conn()
