@@ -9,9 +9,13 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from kiosk.extensions import db
+from kiosk.models.hall import local_name
+from kiosk.models.reasons import reason_texts
 from kiosk.stats import case_rollup, indicators
 from kiosk.stats.definitions import Period, wilson_lower_bound
 from kiosk.stats.indicators import CaseCounts, Figures, InvitationCounts, RatingCounts
@@ -80,34 +84,47 @@ def _period(period: Period) -> dict:
 
 
 def labels(dimension: str, keys: list[str]) -> dict[str, str]:
-    """Readable names for the keys of an entity dimension."""
+    """Readable names for the keys of an entity dimension, in the page's language where an
+    English name or reason text is set."""
+    locale = _language()
     if dimension == "channel":
         return {k: str(CHANNEL_LABELS.get(k, k)) for k in keys}
     if dimension == "reason":
-        return _reason_texts()
+        return _reason_texts(locale)
     if dimension == "hall":
-        name = db.session.execute(sa.text("SELECT name FROM hall LIMIT 1")).scalar()
-        return {k: name or "" for k in keys}
-    sql = {
-        "window": "SELECT id, code || ' ' || name FROM window",
-        "staff": "SELECT id, name || ' (' || staff_no || ')' FROM staff",
-        "service": "SELECT id, name FROM service_item",
-        "department": "SELECT id, name FROM department",
-    }[dimension]
-    found = {str(i): label for i, label in db.session.execute(sa.text(sql))}
+        row = db.session.execute(sa.text("SELECT name, name_en FROM hall LIMIT 1")).first()
+        name = local_name(row[0], row[1], locale) if row else ""
+        return {k: name for k in keys}
+    if dimension == "window":
+        found = {str(i): f"{code} {local_name(name, name_en, locale)}"
+                 for i, code, name, name_en in db.session.execute(
+                     sa.text("SELECT id, code, name, name_en FROM window"))}
+    else:
+        sql = {
+            "staff": "SELECT id, name || ' (' || staff_no || ')' FROM staff",
+            "service": "SELECT id, name FROM service_item",
+            "department": "SELECT id, name FROM department",
+        }[dimension]
+        found = {str(i): label for i, label in db.session.execute(sa.text(sql))}
     missing = {"window": "", "staff": _l("（未关联人员）"), "service": _l("（未关联事项）"),
                "department": _l("（未关联部门）")}[dimension]
     missing = str(missing)
     return {k: found.get(k, missing) for k in keys}
 
 
-def _reason_texts() -> dict[str, str]:
+def _language() -> str:
+    """The request's language ("zh" outside a request: the CLI's reports are Chinese)."""
+    locale = get_locale() if has_request_context() else None
+    return locale.language if locale else "zh"
+
+
+def _reason_texts(locale: str) -> dict[str, str]:
     """Reason code → text, over every published version (old ratings keep old codes)."""
     texts: dict[str, str] = {}
     for (items,) in db.session.execute(sa.text(
             "SELECT items FROM reason_template ORDER BY version")):
         items = json.loads(items) if isinstance(items, str) else items
-        texts.update({i["code"]: i.get("text", i["code"]) for i in items or ()})
+        texts.update(reason_texts(items or [], locale))
     return texts
 
 
