@@ -138,7 +138,7 @@ def close_app(app: Flask) -> None:
             storage.close()
     with app.app_context():
         db.engine.dispose()
-        writer_lock = db.engine.info.get("writer_lock")
+        writer_lock = getattr(db.engine, "info", {}).get("writer_lock")
         if writer_lock is not None:
             writer_lock.close()
     # Sessions and connections left by threads that have ended sit in reference cycles;
