@@ -4,6 +4,7 @@ import socket
 import threading
 
 import pytest
+import sqlalchemy as sa
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -11,6 +12,7 @@ from kiosk import close_app, create_app
 from kiosk.extensions import db
 from kiosk.models import ApiToken
 from kiosk.models.tokens import hash_token
+from kiosk.ratings.committer import GroupCommitter
 from kiosk.seed import seed_demo
 
 
@@ -67,3 +69,14 @@ def live_server(app):
     # Its open connections too (a held state request keeps one): the loop ends with them.
     wasyncore.close_all(server._map)
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def committer(app):
+    """A group committer on the test app's file, with a table `probe (n)` to write to."""
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE probe (n INTEGER PRIMARY KEY)"))
+        committer = GroupCommitter(db.engine)
+        yield committer
+        committer.close()

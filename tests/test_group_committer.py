@@ -15,14 +15,6 @@ from kiosk.ratings.service import record_rating
 pytestmark = pytest.mark.timeout(30)
 
 
-@pytest.fixture
-def committer(app):
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("CREATE TABLE probe (n INTEGER PRIMARY KEY)"))
-        yield GroupCommitter(db.engine)
-
-
 def insert(n):
     return lambda conn: conn.execute(sa.text("INSERT INTO probe (n) VALUES (:n)"), {"n": n})
 

@@ -7,23 +7,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from kiosk.extensions import db
-from kiosk.ratings.committer import GroupCommitter
+from tests.test_group_committer import stored
 
 pytestmark = pytest.mark.timeout(30)
-
-
-@pytest.fixture
-def committer(app):
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("CREATE TABLE probe (n INTEGER PRIMARY KEY)"))
-        yield GroupCommitter(db.engine)
-
-
-def stored(app):
-    with app.app_context(), db.engine.connect() as conn:
-        return sorted(conn.execute(sa.text("SELECT n FROM probe")).scalars())
 
 
 def via_sqlalchemy(*ns):
