@@ -154,8 +154,11 @@ def drain_rounds(work: Path, rounds: int, n: int) -> tuple[dict, dict]:
         with psycopg.connect(sync_bench.PG_DSN) as conn:
             incidents = conn.execute(f"SELECT count(*) FROM {schema}.hub_integrity_incident"
                                      ).fetchone()[0]
-            links = conn.execute(f"SELECT count(*) FROM {schema}.hub_chain_link").fetchone()[0]
-        assert incidents == 0 and links == rounds * n, (incidents, links)
+            runs = conn.execute(f"SELECT hall_code, retired_by, first_seq, last_seq"
+                                f" FROM {schema}.hub_chain_run").fetchall()
+        # Each chained hall's backlog is one run of the hub's, 1..n.
+        expected = {(f"BENCH-ON-{i}", 0, 1, n) for i in range(rounds)}
+        assert incidents == 0 and sorted(runs) == sorted(expected), (incidents, runs)
     finally:
         if hub:
             hub.terminate()

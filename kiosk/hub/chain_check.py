@@ -2,8 +2,9 @@
 
 screen() is pure: it reads each record's link and rejects a record whose content is not
 what its hash covers. note_links() runs last in the batch's transaction: it holds the
-hall's head row, compares the links with those seen before, stores the new ones, moves the
-verified head forward and writes an incident for every break. Records that verify are
+hall's head row, joins the links to the runs of seqs received before (kiosk/hub/chain_runs.py:
+normally one UPDATE of the hall's one run per batch; the links themselves stay in the stored
+records), moves the verified head forward and writes an incident for every break. Records that verify are
 stored whatever else is wrong; nothing is repaired.
 
 A gap is only judged below the sending hall's `low` (its oldest record the hub has not
@@ -20,8 +21,16 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kiosk.hub.chain_runs import Run, changes, fold, split, triage
 from kiosk.integrity.chain import GENESIS, BadLink, Link, content_matches, link_of
-from kiosk.models import HubChainHead, HubChainLink, HubChainRestore, HubIntegrityIncident
+from kiosk.models import (
+    HubChainHead,
+    HubChainRestore,
+    HubChainRun,
+    HubIntegrityIncident,
+    HubRating,
+    HubRatingEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +38,9 @@ log = logging.getLogger(__name__)
 # covers; a seq seen before with another hash; a link that does not join its neighbour;
 # an unreadable link; a declared restore whose head the hub knew differently.
 KINDS = ("gap", "hash_mismatch", "conflict", "broken_link", "bad_link", "restore_mismatch")
-WALK_CHUNK = 1000
 
 heads = HubChainHead.__table__
-links = HubChainLink.__table__
+runs = HubChainRun.__table__
 incidents = HubIntegrityIncident.__table__
 restores = HubChainRestore.__table__
 
@@ -117,102 +125,86 @@ def _lock_head(conn, hall: str, now: datetime) -> tuple[int, str | None]:
 
 
 def _live(hall: str):
-    return sa.and_(links.c.hall_code == hall, links.c.retired_by == 0)
+    return sa.and_(runs.c.hall_code == hall, runs.c.retired_by == 0)
 
 
-def _known(conn, hall: str, low: int, high: int) -> dict[int, tuple[str, str]]:
-    rows = conn.execute(sa.select(links.c.seq, links.c.prev, links.c.hash)
-                        .where(_live(hall), links.c.seq.between(low, high)))
-    return {seq: (prev, digest) for seq, prev, digest in rows}
+def _as_run(row) -> Run:
+    return Run(row.first_seq, row.first_prev, row.last_seq, row.last_hash)
 
 
-def _compare(known: dict, batch_links) -> tuple[dict, dict, list[Finding]]:
-    """The batch's links not seen before (seq → (link, id)), all links now known around
-    them (seq → (prev, hash)), and the breaks they show."""
-    findings, new = [], {}
-    for link, rid in sorted(batch_links, key=lambda x: x[0].seq):
-        seen = known.get(link.seq) or (
-            (new[link.seq][0].prev, new[link.seq][0].hash) if link.seq in new else None)
-        if seen is not None:
-            if seen[1] != link.hash:
-                findings.append(Finding("conflict", link.seq, rid,
-                                        "this seq arrived before with other content"))
-            continue
-        new[link.seq] = (link, rid)
-    view = {**known, **{s: (lk.prev, lk.hash) for s, (lk, _) in new.items()}}
-    for seq, (link, rid) in new.items():
-        before = GENESIS if seq == 1 else view.get(seq - 1, (None, None))[1]
-        if before is not None and before != link.prev:
-            findings.append(Finding("broken_link", seq, rid,
-                                    "prev is not the hash of the record before"))
-        after = known.get(seq + 1)
-        if after is not None and after[0] != link.hash:
-            findings.append(Finding("broken_link", seq + 1, None,
-                                    "the record after does not join this one"))
-    return new, view, findings
+_RUN_COLUMNS = (runs.c.first_seq, runs.c.first_prev, runs.c.last_seq, runs.c.last_hash)
 
 
-def _walk_known(view: dict, seq: int, digest: str | None) -> tuple[int, str | None]:
-    """Moves the head along links already in hand (usually: the batch just received)."""
-    while seq + 1 in view:
-        seq += 1
-        digest = view[seq][1]
+def _runs_around(conn, hall: str, low: int, high: int) -> list[Run]:
+    """The live runs that cover or touch low..high (normally one: the hall's chain so far)."""
+    rows = conn.execute(sa.select(*_RUN_COLUMNS).where(
+        _live(hall), runs.c.last_seq >= low - 1, runs.c.first_seq <= high + 1))
+    return [_as_run(r) for r in rows]
+
+
+def _run_from(conn, hall: str, seq: int) -> Run | None:
+    """The first live run that covers seq or starts after it."""
+    row = conn.execute(sa.select(*_RUN_COLUMNS).where(_live(hall), runs.c.last_seq >= seq)
+                       .order_by(runs.c.last_seq).limit(1)).first()
+    return None if row is None else _as_run(row)
+
+
+def _store_runs(conn, hall: str, before: list[Run], after: list[Run]) -> None:
+    gone, changed, added = changes(before, after)
+    key = sa.and_(_live(hall), runs.c.first_seq == sa.bindparam("key"))
+    if gone:
+        conn.execute(runs.delete().where(_live(hall), runs.c.first_seq.in_(gone)))
+    if changed:
+        conn.execute(runs.update().where(key).values(
+            first_prev=sa.bindparam("prev"), last_seq=sa.bindparam("last"),
+            last_hash=sa.bindparam("digest")),
+            [{"key": r.first_seq, "prev": r.first_prev, "last": r.last_seq,
+              "digest": r.last_hash} for r in changed])
+    if added:
+        conn.execute(runs.insert(), [
+            {"hall_code": hall, "retired_by": 0, "first_seq": r.first_seq,
+             "first_prev": r.first_prev, "last_seq": r.last_seq, "last_hash": r.last_hash}
+            for r in added])
+
+
+def _chain_field(table, name: str):
+    return table.c.record[("chain", name)].as_string()
+
+
+def _stored_hashes(conn, hall: str, seqs) -> dict[int, set[str]]:
+    """The hashes in the hall's stored records at these seqs. No index serves this (the
+    links live inside the records): it reads all of the hall's records, so it is kept for
+    the rare cases, a seq received twice and a declared restore."""
+    found: dict[int, set[str]] = defaultdict(set)
+    seqs = sorted(set(seqs))
+    if not seqs:
+        return found
+    for table in (HubRating.__table__, HubRatingEvent.__table__):
+        # Numeric: a hostile seq need not fit a bigint, and must not fail the query.
+        seq = sa.cast(_chain_field(table, "seq"), sa.Numeric)
+        for at, digest in conn.execute(sa.select(seq, _chain_field(table, "hash")).where(
+                table.c.origin_hall == hall, seq.in_(seqs))):
+            found[int(at)].add(digest)
+    return found
+
+
+def _conflicts(conn, hall: str, covered) -> list[Finding]:
+    """Links at seqs received before, of records that are not known duplicates: a conflict
+    where the hub holds a record at that seq with another hash. (None: the record there
+    was refused, and this one, sent again after a fix, is the first stored.)"""
+    held = _stored_hashes(conn, hall, [link.seq for link, _ in covered])
+    return [Finding("conflict", link.seq, rid, "this seq arrived before with other content")
+            for link, rid in covered if held.get(link.seq, set()) - {link.hash}]
+
+
+def _walk(conn, hall: str, seq: int, digest: str | None,
+          at_hand: list[Run]) -> tuple[int, str | None]:
+    """Moves the head to the end of the run that continues it (runs are merged: one),
+    usually among the runs the batch just joined."""
+    run = next((r for r in at_hand if r.covers(seq + 1)), None) or _run_from(conn, hall, seq + 1)
+    if run is not None and run.first_seq <= seq + 1:
+        return run.last_seq, run.last_hash
     return seq, digest
-
-
-def _walk(conn, hall: str, seq: int, digest: str | None) -> tuple[int, str | None]:
-    """Moves the head along stored links that follow it without a hole (links that came
-    ahead of their turn, in an earlier batch)."""
-    while True:
-        rows = conn.execute(sa.select(links.c.seq, links.c.hash)
-                            .where(_live(hall), links.c.seq > seq)
-                            .order_by(links.c.seq).limit(WALK_CHUNK)).all()
-        for next_seq, next_hash in rows:
-            if next_seq != seq + 1:
-                return seq, digest
-            seq, digest = next_seq, next_hash
-        if len(rows) < WALK_CHUNK:
-            return seq, digest
-
-
-# COPY's text format: what the sender wrote is escaped, a missing id is NULL.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NULL = "\\N"
-
-
-def _copy_text(value: str) -> str:
-    return value.translate(_COPY_ESCAPES)
-
-
-def _store_links(conn, hall: str, new: dict, now: datetime) -> None:
-    """New links only (the head row is held, and every seq was looked up): on PostgreSQL
-    one COPY of ready-made text, a fraction of the cost of an INSERT per row."""
-    if not new:
-        return
-    if conn.dialect.name == "postgresql":
-        tail = f"\t{now.isoformat()}\n"
-
-        def rows(esc):
-            return "".join(
-                f"{hall}\t0\t{s}\t{esc(lk.prev)}\t{esc(lk.hash)}\t"
-                f"{_NULL if rid is None else esc(rid)}{tail}" for s, (lk, rid) in new.items())
-
-        # Links as halls send them are hex digests and uuids: if the text has only its own
-        # separators and no backslash, nothing in it needs escaping.
-        text = rows(str)
-        nulls = sum(rid is None for _, rid in new.values())
-        if (text.count("\t") != 6 * len(new) or text.count("\n") != len(new)
-                or text.count("\\") != nulls or "\r" in text):
-            text = rows(_copy_text)
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(
-                "COPY hub_chain_link (hall_code, retired_by, seq, prev, hash, record_id, "
-                "received_at) FROM STDIN") as copy:
-            copy.write(text)
-        return
-    conn.execute(links.insert(), [
-        {"hall_code": hall, "retired_by": 0, "seq": s, "prev": lk.prev, "hash": lk.hash,
-         "record_id": rid, "received_at": now} for s, (lk, rid) in new.items()])
 
 
 def _judge_gaps(conn, hall: str, seq: int, digest, low: int,
@@ -221,23 +213,39 @@ def _judge_gaps(conn, hall: str, seq: int, digest, low: int,
     The head steps over it (the incident stays) so the same hole is reported once."""
     findings = []
     while seq + 1 < low:
-        after = conn.execute(sa.select(links.c.seq, links.c.prev)
-                             .where(_live(hall), links.c.seq > seq)
-                             .order_by(links.c.seq).limit(1)).first()
-        end = low - 1 if after is None else min(after.seq - 1, low - 1)
+        after = _run_from(conn, hall, seq + 1)
+        end = low - 1 if after is None else min(after.first_seq - 1, low - 1)
         findings.append(Finding("gap", seq + 1, None, detail, seq_to=end))
-        if after is not None and after.seq - 1 == end:
-            seq, digest = _walk(conn, hall, end, after.prev)
+        if after is not None and after.first_seq - 1 == end:
+            seq, digest = after.last_seq, after.last_hash
         else:
             seq, digest = end, None
     return seq, digest, findings
 
 
+def _note_hall_links(conn, hall: str, batch_links,
+                     duplicates: set[str]) -> tuple[list[Run], list[Finding]]:
+    """Joins the batch's links to the runs: the runs around the batch afterwards, and the
+    breaks and conflicts found."""
+    before = _runs_around(conn, hall, min(lk.seq for lk, _ in batch_links),
+                          max(lk.seq for lk, _ in batch_links))
+    sorted_links = triage(before, batch_links, duplicates)
+    after, breaks = fold(before, sorted_links.new)
+    _store_runs(conn, hall, before, after)
+    findings = [Finding("broken_link", b.seq, b.record_id, b.detail) for b in breaks]
+    findings += [Finding("conflict", lk.seq, rid, "this seq arrived twice with other content")
+                 for lk, rid in sorted_links.doubled]
+    if sorted_links.covered:
+        findings += _conflicts(conn, hall, sorted_links.covered)
+    return after, findings
+
+
 def note_links(conn, screened: Screened, sender: str, report: tuple[int | None, int | None],
                batch_id: str | None, now: datetime,
-               forwarded: dict[str, int] | None = None) -> None:
+               forwarded: dict[str, int] | None = None, *, duplicates: set[str]) -> None:
     """forwarded: hall → low for the halls whose chains the sender forwards (already
-    checked that it may): their gaps are judged below that low as the sender's own are."""
+    checked that it may): their gaps are judged below that low as the sender's own are.
+    duplicates: ids of the batch's records the hub already held with the same content."""
     low, reported = report
     forwarded = {h: lo for h, lo in (forwarded or {}).items() if h != sender}
     halls = set(screened.links) | set(screened.findings) | set(forwarded)
@@ -248,12 +256,9 @@ def note_links(conn, screened: Screened, sender: str, report: tuple[int | None, 
         seq, digest = _lock_head(conn, hall, now)
         batch_links = screened.links.get(hall, [])
         if batch_links:
-            seqs = [lk.seq for lk, _ in batch_links]
-            known = _known(conn, hall, min(seqs) - 1, max(seqs) + 1)
-            new, view, breaks = _compare(known, batch_links)
+            around, breaks = _note_hall_links(conn, hall, batch_links, duplicates)
             findings += breaks
-            _store_links(conn, hall, new, now)
-            seq, digest = _walk(conn, hall, *_walk_known(view, seq, digest))
+            seq, digest = _walk(conn, hall, seq, digest, around)
         if hall == sender and low is not None:
             seq, digest, gaps = _judge_gaps(conn, hall, seq, digest, low)
             findings += gaps
@@ -296,23 +301,37 @@ def _record(conn, hall: str, findings: list[Finding], batch_id, now) -> None:
         conn.execute(incidents.insert(), rows)
 
 
+def _hub_hash_at(conn, hall: str, seq: int) -> tuple[Run | None, set[str]]:
+    """The live run covering seq, and the hashes the hub holds at seq (from the run's end
+    if seq is one, else from the stored records)."""
+    run = _run_from(conn, hall, seq)
+    if run is None or not run.covers(seq):
+        return None, set()
+    if run.last_seq == seq:
+        return run, {run.last_hash}
+    return run, _stored_hashes(conn, hall, [seq]).get(seq, set())
+
+
 def declare_restore(conn, hall: str, seq: int, digest: str, note: str, now: datetime) -> dict:
-    """The hall says it was restored from a backup whose chain ends at (seq, digest): links
-    after it are set aside (kept), so the hall's new records there are not conflicts."""
+    """The hall says it was restored from a backup whose chain ends at (seq, digest): the
+    seqs after it are set aside (kept, as retired runs), so the hall's new records there
+    are not conflicts."""
     head_seq, _ = _lock_head(conn, hall, now)
-    at_seq = conn.execute(sa.select(links.c.hash).where(_live(hall), links.c.seq == seq)).scalar()
-    # A seq the hub never received cannot contradict the hall.
-    matches = at_seq in (None, digest) if seq else digest == GENESIS
+    run, held = _hub_hash_at(conn, hall, seq) if seq else (None, set())
+    # A seq the hub never received (or whose record it refused) cannot contradict the hall.
+    matches = (not held or digest in held) if seq else digest == GENESIS
     restore_id = conn.execute(restores.insert().values(
         hall_code=hall, declared_at=now, seq=seq, hash=digest, hub_seq_before=head_seq,
         matches=matches, retired=0, note=note[:300]).returning(restores.c.id)).scalar_one()
-    retired = conn.execute(links.update().where(_live(hall), links.c.seq > seq)
-                           .values(retired_by=restore_id)).rowcount
+    # The live run then ends in the hub's own hash at seq: a hall that restored something
+    # else does not join it.
+    ends_in = digest if matches or not held else min(held)
+    retired = _retire_after(conn, hall, run, seq, ends_in, restore_id)
     conn.execute(restores.update().where(restores.c.id == restore_id).values(retired=retired))
     if head_seq >= seq:
         conn.execute(heads.update().where(heads.c.hall_code == hall)
                      .values(seq=seq, hash=digest, updated_at=now))
-    log.warning("hall %s declared a restore to seq %s (hub head was %s, %d links set aside)",
+    log.warning("hall %s declared a restore to seq %s (hub head was %s, %d seqs set aside)",
                 hall, seq, head_seq, retired)
     if not matches:
         _record(conn, hall, [Finding("restore_mismatch", seq, None,
@@ -320,3 +339,22 @@ def declare_restore(conn, hall: str, seq: int, digest: str, note: str, now: date
                 None, now)
     return {"restore_id": restore_id, "seq": seq, "hub_seq_before": head_seq,
             "matches": matches, "retired": retired}
+
+
+def _retire_after(conn, hall: str, run: Run | None, seq: int, digest: str,
+                  restore_id: int) -> int:
+    """Sets the live seqs after seq aside under the restore: the run covering seq is cut
+    there (its live part ends in the hub's hash at seq), the runs after it go whole.
+    Returns how many seqs were set aside."""
+    if run is not None and run.last_seq > seq:
+        kept, cut = split(run, seq, digest)
+        conn.execute(runs.update().where(_live(hall), runs.c.first_seq == run.first_seq)
+                     .values(last_seq=kept.last_seq, last_hash=kept.last_hash))
+        conn.execute(runs.insert().values(
+            hall_code=hall, retired_by=0, first_seq=cut.first_seq, first_prev=cut.first_prev,
+            last_seq=cut.last_seq, last_hash=cut.last_hash))
+    later = sa.and_(_live(hall), runs.c.first_seq > seq)
+    retired = conn.execute(sa.select(sa.func.coalesce(
+        sa.func.sum(runs.c.last_seq - runs.c.first_seq + 1), 0)).where(later)).scalar_one()
+    conn.execute(runs.update().where(later).values(retired_by=restore_id))
+    return int(retired)

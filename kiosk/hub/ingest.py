@@ -232,6 +232,7 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> 
     forwarded = {origin: low for origin, low in chain_check.forwarded_report(batch).items()
                  if tenancy.forwards(hall, origin)}
     chain_check.note_links(conn, screened, hall.code, chain_check.sender_report(batch),
-                           str(batch.get("batch_id"))[:40], now, forwarded)
+                           str(batch.get("batch_id"))[:40], now, forwarded,
+                           duplicates=set(outcome.duplicate))
     db.session.commit()
     return outcome

@@ -79,10 +79,10 @@ __all__ += ["CaseAppeal", "CaseDeadline", "CaseExtension", "HubAppeal", "RatingE
 from kiosk.models.integrity import (  # noqa: E402
     ChainHead,
     HubChainHead,
-    HubChainLink,
+    HubChainRun,
     HubChainRestore,
     HubIntegrityIncident,
 )
 
-__all__ += ["ChainHead", "HubChainHead", "HubChainLink", "HubChainRestore",
+__all__ += ["ChainHead", "HubChainHead", "HubChainRun", "HubChainRestore",
             "HubIntegrityIncident"]

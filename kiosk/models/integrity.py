@@ -1,9 +1,10 @@
 """The hash chain's tables (docs/security.md, tamper evidence).
 
 On a hall: chain_head, the last link given out (one row), next to the outbox's `seq`.
-On a hub: per hall, the verified head, every link seen, the incidents found and the
-restores a hall declared. Nothing here is ever deleted or rewritten by the chain code
-except a head moving forward and links retired by a declared restore.
+On a hub: per hall, the verified head, the runs of seqs received, the incidents found and
+the restores a hall declared. Nothing here is ever deleted or rewritten by the chain code
+except a head moving forward, runs growing and merging, and runs retired by a declared
+restore.
 """
 from datetime import datetime
 
@@ -35,18 +36,23 @@ class HubChainHead(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class HubChainLink(db.Model):
-    """Every link a hall sent. retired_by = 0 for the live chain, else the declared restore
-    that rewound past it (kept, never deleted)."""
+class HubChainRun(db.Model):
+    """A stretch of consecutive seqs a hall sent, first_seq..last_seq: the links inside it
+    are in the stored records (record["chain"]); the ends are kept here to join the next
+    batch. A hall's live runs (retired_by = 0) never touch (adjacent ones are merged), so
+    normally there is one, growing with every batch. retired_by: the declared restore that
+    set the run aside (kept, never deleted)."""
 
-    __tablename__ = "hub_chain_link"
+    __tablename__ = "hub_chain_run"
     hall_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     retired_by: Mapped[int] = mapped_column(primary_key=True, default=0)
-    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
-    prev: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64))
-    record_id: Mapped[str | None] = mapped_column(sa.String(36))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    first_prev: Mapped[str] = mapped_column(sa.String(64))
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger)
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    # The runs reaching up to a batch: those ending at or after its first seq.
+    __table_args__ = (sa.Index("ix_hub_chain_run_last", "hall_code", "retired_by", "last_seq"),)
 
 
 class HubIntegrityIncident(db.Model):
@@ -80,5 +86,5 @@ class HubChainRestore(db.Model):
     hash: Mapped[str] = mapped_column(sa.String(64))
     hub_seq_before: Mapped[int] = mapped_column(sa.BigInteger)
     matches: Mapped[bool]  # the hub had the same hash at seq (else: also an incident)
-    retired: Mapped[int] = mapped_column(default=0)  # links past seq set aside
+    retired: Mapped[int] = mapped_column(default=0)  # seqs past seq set aside
     note: Mapped[str] = mapped_column(sa.String(300), default="")

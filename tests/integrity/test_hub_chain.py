@@ -12,7 +12,7 @@ from uuid6 import uuid7
 from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.integrity.chain import linked
-from kiosk.models import AuditLog, HubChainHead, HubChainLink, HubChainRestore, OutboxEntry
+from kiosk.models import AuditLog, HubChainHead, HubChainRestore, HubChainRun, OutboxEntry
 from kiosk.ops.backup import copy_database
 from kiosk.sync import settings
 from kiosk.sync.client import HubClient
@@ -37,6 +37,17 @@ def sync(app):
             return drain(worker)
         finally:
             worker.close()
+
+
+def hub_runs(hub_app) -> list[tuple[int, int, int]]:
+    """(retired_by, first seq, last seq) of the hall's runs at the hub."""
+    with hub_app.app_context():
+        r = HubChainRun
+        rows = db.session.execute(sa.select(r.retired_by, r.first_seq, r.last_seq)
+                                  .where(r.hall_code == HALL_CODE)
+                                  .order_by(r.retired_by, r.first_seq)).all()
+        db.session.remove()
+        return [tuple(row) for row in rows]
 
 
 def hub_head(hub_app) -> int | None:
@@ -194,6 +205,67 @@ def test_batches_out_of_order_are_not_a_gap(hall, hub_app):
     assert incidents(hub_app) == [] and hub_head(hub_app) == 6
 
 
+def send(hall, rows, chain=None, batch_id="x") -> dict:
+    """One batch of these outbox payloads, as the daemon would send it."""
+    with hall.app_context():
+        client = HubClient(settings.load(hall))
+        try:
+            return client.send_batch(encode_batch(
+                batch_id=batch_id, hall_id=HALL_CODE, sent_at="", backlog={}, chain=chain,
+                item_texts=[json.dumps(r if isinstance(r, dict) else r.payload) for r in rows]))
+        finally:
+            client.close()
+
+
+def test_batches_out_of_order_become_one_run(hall, hub_app):
+    make_ratings(hall, 6)
+    rows = outbox(hall)
+    send(hall, rows[4:], {"low": 1, "head": 6})
+    send(hall, rows[:2], {"low": 1, "head": 6})
+    assert hub_runs(hub_app) == [(0, 1, 2), (0, 5, 6)] and hub_head(hub_app) == 2
+    send(hall, rows[2:4], {"low": 1, "head": 6})  # fills the hole: the runs join
+    assert hub_runs(hub_app) == [(0, 1, 6)] and hub_head(hub_app) == 6
+    assert incidents(hub_app) == []
+
+
+def test_a_replayed_batch_inside_the_run_is_no_incident(hall, hub_app):
+    make_ratings(hall, 5)
+    sync(hall)
+    rows = outbox(hall)
+    answer = send(hall, rows[1:3], {"low": 6, "head": 5})
+    assert len(answer["duplicate"]) == 2
+    assert incidents(hub_app) == [] and hub_runs(hub_app) == [(0, 1, 5)]
+    assert hub_head(hub_app) == 5
+
+
+@pytest.mark.parametrize("at", [2, 3])  # inside the run, and at its end
+def test_a_new_id_at_a_seq_received_before_is_a_conflict(hall, hub_app, at):
+    make_ratings(hall, 3)
+    sync(hall)
+    old = outbox(hall)[at - 1].payload
+    content = {k: v for k, v in old.items() if k != "chain"}
+    replayed = linked({**content, "id": str(uuid7())}, seq=at, prev=old["chain"]["prev"])
+    answer = send(hall, [replayed])
+    assert answer["stored"] == [replayed["id"]]  # kept, as every record that verifies
+    assert incidents(hub_app) == [(HALL_CODE, "conflict", at, at)]
+    assert hub_runs(hub_app) == [(0, 1, 3)]
+
+
+def test_a_restore_to_a_head_the_hub_knew_differently_is_reported(hall, hub_app):
+    from kiosk.hub.chain_check import declare_restore
+    from kiosk.models.base import utcnow
+
+    make_ratings(hall, 4)
+    sync(hall)
+    with hub_app.app_context():
+        answer = declare_restore(db.session.connection(), HALL_CODE, 2, "f" * 64, "", utcnow())
+        restore_id = answer["restore_id"]
+        db.session.commit()
+    assert (answer["matches"], answer["retired"]) == (False, 2)
+    assert incidents(hub_app) == [(HALL_CODE, "restore_mismatch", 2, 2)]
+    assert hub_runs(hub_app) == [(0, 1, 2), (restore_id, 3, 4)]
+
+
 def _synced_then_restored(hall, tmp_path):
     """3 records synced and backed up; 2 more synced; then the disk is lost and the hall
     starts again from the backup (a new process on the restored file)."""
@@ -238,8 +310,7 @@ def test_a_declared_restore_is_not_tampering_and_is_audited_at_both_ends(hall, h
         (entry,) = db.session.scalars(sa.select(AuditLog)
                                       .where(AuditLog.action == "declare_restore")).all()
         assert entry.actor == f"hall:{HALL_CODE}"
-        kept = db.session.scalar(sa.select(sa.func.count()).select_from(HubChainLink))
-        assert kept == 7  # the 2 links set aside are kept beside the 5 live ones
+        assert hub_runs(hub_app) == [(0, 1, 5), (restore.id, 4, 5)]  # set aside, kept
         db.session.remove()
 
 
