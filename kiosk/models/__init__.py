@@ -79,8 +79,8 @@ __all__ += ["CaseAppeal", "CaseDeadline", "CaseExtension", "HubAppeal", "RatingE
 from kiosk.models.integrity import (  # noqa: E402
     ChainHead,
     HubChainHead,
-    HubChainRun,
     HubChainRestore,
+    HubChainRun,
     HubIntegrityIncident,
 )
 
