@@ -41,18 +41,25 @@ from bench import sync as sync_bench  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
 from kiosk.hub import keys  # noqa: E402
-from kiosk.integrity.chain import GENESIS, linked  # noqa: E402
+from kiosk.integrity.chain import GENESIS  # noqa: E402
 from kiosk.models import HubHall  # noqa: E402
 from kiosk.seed import seed_demo  # noqa: E402
 from kiosk.sync import settings  # noqa: E402
+from kiosk.sync.wire import decode_lines, encode_batch  # noqa: E402
 from kiosk.sync.worker import Worker, drain  # noqa: E402
 
 RUNS = ROOT / "bench" / "_runs"
 PY = sys.executable
 # The shipped server, with the chain's linking step swapped for "queue as given".
 UNCHAINED_SERVER = ("import sys; import kiosk.sync.queue as q; "
-                    "q.link_records = lambda conn, records: [(None, r) for r in records]; "
+                    "from bench.chain import unlinked_rows; q.linked_rows = unlinked_rows; "
                     "from kiosk.serve import main; main(sys.argv[1:])")
+
+
+def unlinked_rows(conn, records, texts, at):
+    """queue_outbox's rows as the chain-off variant writes them: no link, no envelope."""
+    from kiosk.sync import queue
+    return [queue._row(r, t, {}, None, at) for r, t in zip(records, texts, strict=True)]
 
 
 def touch_round(work: Path, chained: bool, args) -> float:
@@ -181,7 +188,7 @@ def cpu_touch_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]
     import kiosk.sync.queue as queue_module
     from kiosk.ratings.service import record_rating
 
-    chained_link = queue_module.link_records
+    chained_rows = queue_module.linked_rows
     results: dict[bool, list[float]] = {True: [], False: []}
     inst = work / "cpu-touch"
     inst.mkdir(parents=True, exist_ok=True)
@@ -192,8 +199,7 @@ def cpu_touch_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]
         seed_demo()
         for i in range(rounds):
             for chained in (True, False) if i % 2 == 0 else (False, True):
-                queue_module.link_records = (chained_link if chained else
-                                             lambda conn, records: [(None, r) for r in records])
+                queue_module.linked_rows = chained_rows if chained else unlinked_rows
 
                 def rate():
                     for k in range(n):
@@ -203,7 +209,7 @@ def cpu_touch_rounds(work: Path, rounds: int, n: int) -> dict[bool, list[float]]
                 results[chained].append(_cpu_per_item(rate, n))
                 print(f"cpu touch round {i} chain {'on ' if chained else 'off'}: "
                       f"{results[chained][-1]:.0f} µs/rating", flush=True)
-        queue_module.link_records = chained_link
+        queue_module.linked_rows = chained_rows
         db.engine.dispose()
     return results
 
@@ -237,21 +243,25 @@ def cpu_hub_rounds(work: Path, rounds: int) -> dict[bool, list[float]]:
             db.session.commit()
             for i in range(rounds):
                 for chained in (True, False) if i % 2 == 0 else (False, True):
-                    items = []
-                    for k, (_, text) in enumerate(sync_bench.payloads(n, utcnow()
-                                                                      - timedelta(days=2))):
-                        record = json.loads(text)
-                        if chained:
-                            record = linked(record, i * n + k + 1, prev[True])
-                            prev[True] = record["chain"]["hash"]
-                        items.append(record)
-                    batch = {"batch_id": f"cpu-{i}", "items": items}
+                    texts = [t for _, t in sync_bench.payloads(n, utcnow() - timedelta(days=2))]
                     if chained:
-                        batch["chain"] = {"low": i * n + 1, "head": (i + 1) * n}
+                        items = sync_bench.link_texts(texts, i * n, prev[True])
+                        prev[True] = json.loads(items[-1][0])["chain"]["hash"]
+                    else:
+                        items = [(None, t) for t in texts]
+                    body = encode_batch(batch_id=f"cpu-{i}", hall_id="", sent_at="", backlog={},
+                                        items=items, chain={"low": i * n + 1, "head": (i + 1) * n}
+                                        if chained else None)
                     hall, key = halls[chained]
                     hall = db.session.get(HubHall, hall.id)
-                    results[chained].append(_cpu_per_item(
-                        lambda b=batch, h=hall, k=key: ingest_batch(h, k, b, utcnow()), n))
+
+                    def ingest(body=body, hall=hall, key=key):
+                        # As the hub's route reads a batch (kiosk/hub/routes.py), then stores it.
+                        lines = decode_lines(body)
+                        ingest_batch(hall, key, {**lines.header, "items": lines.items},
+                                     utcnow(), lines)
+
+                    results[chained].append(_cpu_per_item(ingest, n))
                     print(f"cpu hub round {i} chain {'on ' if chained else 'off'}: "
                           f"{results[chained][-1]:.0f} µs/record", flush=True)
             db.session.remove()

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
 from kiosk.hub import keys  # noqa: E402
-from kiosk.integrity.chain import GENESIS, linked  # noqa: E402
+from kiosk.integrity.chain import GENESIS, envelope, links_for  # noqa: E402
 from kiosk.models import HubHall  # noqa: E402
 from kiosk.models.base import utcnow  # noqa: E402
 from kiosk.ratings.facts import HallFacts, StoredRating  # noqa: E402
@@ -43,7 +43,7 @@ from kiosk.ratings.record import rating_record  # noqa: E402
 from kiosk.seed import seed_demo  # noqa: E402
 from kiosk.sync import settings  # noqa: E402
 from kiosk.sync.client import HubClient  # noqa: E402
-from kiosk.sync.wire import encode_batch  # noqa: E402
+from kiosk.sync.wire import encode_batch, json_text  # noqa: E402
 from kiosk.sync.worker import Worker, drain  # noqa: E402
 
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -60,7 +60,7 @@ def payloads(n: int, start):
                          staff_no="YN0101", service_code="530102001000",
                          reasons=["R01"] if level >= 4 else [], reason_version=1 if level >= 4
                          else None, comment="" if i % 7 else "窗口服务很好，办事效率高")
-        yield r, json.dumps(rating_record(r, FACTS))
+        yield r, json_text(rating_record(r, FACTS))  # as queue_outbox stores it
 
 
 def make_backlog(db_file: Path, n: int) -> None:
@@ -92,17 +92,22 @@ def _flush(con, rows_r, rows_o):
     rows_o.clear()
 
 
+def link_texts(texts: list[str], seq: int, prev: str) -> list[tuple[str, str]]:
+    """(envelope, text) of each record text, linked on from (seq, prev) as the ledger does."""
+    links = links_for((text.encode() for text in texts), seq, prev)
+    return [(json_text(envelope(link)), text) for link, text in zip(links, texts, strict=True)]
+
+
 def chain_backlog(db_file: Path) -> None:
     """Links the bulk-made backlog as queue_outbox links every record, in outbox order."""
     con = sqlite3.connect(db_file)
     rows = con.execute("SELECT id, payload FROM outbox WHERE seq IS NULL ORDER BY id").fetchall()
-    prev, updates = GENESIS, []
-    for seq, (row_id, text) in enumerate(rows, 1):
-        record = linked(json.loads(text), seq, prev)
-        prev = record["chain"]["hash"]
-        updates.append((json.dumps(record), seq, row_id))
-    con.executemany("UPDATE outbox SET payload = ?, seq = ? WHERE id = ?", updates)
-    con.execute("INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?)", (len(rows), prev))
+    linked = link_texts([text for _, text in rows], 0, GENESIS)
+    con.executemany("UPDATE outbox SET envelope = ?, seq = ? WHERE id = ?",
+                    [(env, seq, row_id) for seq, ((row_id, _), (env, _))
+                     in enumerate(zip(rows, linked, strict=True), 1)])
+    last = json.loads(linked[-1][0])["chain"]["hash"] if linked else GENESIS
+    con.execute("INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?)", (len(rows), last))
     con.commit()
     con.close()
 
@@ -194,17 +199,13 @@ def main() -> None:
                 con = sqlite3.connect(tmp / "hall.db")
                 head, prev = con.execute("SELECT seq, hash FROM chain_head").fetchone()
                 con.close()
-                texts = []
-                for seq, (_, text) in enumerate(
-                        payloads(args.ingest, utcnow() - timedelta(days=5)), head + 1):
-                    record = linked(json.loads(text), seq, prev)
-                    prev = record["chain"]["hash"]
-                    texts.append(json.dumps(record))
-                for i in range(0, len(texts), BATCH):
+                items = link_texts([text for _, text in payloads(
+                    args.ingest, utcnow() - timedelta(days=5))], head, prev)
+                for i in range(0, len(items), BATCH):
                     bodies.append(encode_batch(
                         batch_id=str(uuid.uuid4()), hall_id=HALL, sent_at="", backlog={},
-                        item_texts=texts[i:i + BATCH],
-                        chain={"low": head + 1 + i, "head": head + len(texts)}))
+                        items=items[i:i + BATCH],
+                        chain={"low": head + 1 + i, "head": head + len(items)}))
                 client = HubClient(settings.load(hall_app))
                 t = time.perf_counter()
                 stored = sum(len(client.send_batch(body)["stored"]) for body in bodies)
@@ -218,7 +219,7 @@ def main() -> None:
             assert total == (args.ratings + args.ingest,) * 2, total
             rate = stored / ingest_s
             print(f"hub ingest: {stored} in {ingest_s:.1f} s ({rate:,.0f}/s)")
-            base = baseline_inserts(schema, texts)
+            base = baseline_inserts(schema, [text for _, text in items])
             fs = subprocess.run(["df", "-T", str(tmp)], capture_output=True, text=True
                                 ).stdout.splitlines()[-1].split()
             print(f"baseline bare executemany into PostgreSQL, {BATCH} per commit: "

@@ -4,6 +4,7 @@ served by waitress on loopback, and a hall configured to sync to it.
 PostgreSQL unreachable is an error, never a skip: these tests prove the production path.
 """
 import contextlib
+import json
 import secrets
 import threading
 import uuid
@@ -17,6 +18,7 @@ from waitress.server import create_server
 from kiosk import close_app, create_app
 from kiosk.extensions import db
 from kiosk.hub import keys
+from kiosk.integrity.chain import Link, digest, envelope
 from kiosk.models import HubHall, HubIntegrityIncident, HubRating, OutboxEntry, ReasonTemplate
 from kiosk.models.reasons import SEED_REASONS
 from kiosk.ratings.service import record_rating
@@ -142,3 +144,21 @@ def hub_incidents(hub_app) -> list[tuple]:
                                   .order_by(i.id)).all()
         db.session.remove()
         return [tuple(r) for r in rows]
+
+
+def wire_items(app, seqs=None) -> list[tuple[str | None, str]]:
+    """(envelope, record text) of the hall's linked outbox rows in seq order, byte for byte
+    as the daemon sends them (encode_batch's items); only `seqs` if given."""
+    o = OutboxEntry.__table__
+    with app.app_context():
+        rows = db.session.execute(sa.select(o.c.seq, o.c.envelope, sa.cast(o.c.payload, sa.Text))
+                                  .where(o.c.seq.is_not(None)).order_by(o.c.seq)).all()
+        db.session.remove()
+    return [(env, text) for seq, env, text in rows if seqs is None or seq in seqs]
+
+
+def relink(text: str, seq: int, prev: str) -> tuple[str, str]:
+    """A record text with a link made for it, as someone holding the file could forge one:
+    (envelope, text)."""
+    link = Link(seq, prev, digest(prev, text.encode()))
+    return json.dumps(envelope(link)), text

@@ -22,7 +22,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.hub.chain_runs import Run, changes, fold, split, triage
-from kiosk.integrity.chain import GENESIS, BadLink, Link, content_matches, link_of
+from kiosk.integrity.chain import (
+    GENESIS,
+    BadLink,
+    Link,
+    content_matches,
+    link_of,
+    text_matches,
+)
 from kiosk.models import (
     HubChainHead,
     HubChainRestore,
@@ -62,9 +69,10 @@ class Screened:
 
 
 def screen(entries) -> Screened:
-    """entries: (origin hall, record id, record) for each record of the batch."""
+    """entries: (origin hall, record id, record, its text) for each record of the batch;
+    the text is None for a record sent as one JSON object (its canonical bytes count)."""
     out = Screened(defaultdict(list), defaultdict(list), set())
-    for hall, rid, record in entries:
+    for hall, rid, record, text in entries:
         rid = None if rid is None else rid[:36]  # as stored; the sender chose its length
         try:
             link = link_of(record)
@@ -75,7 +83,7 @@ def screen(entries) -> Screened:
             continue
         if link is None:
             continue  # a hall (or a record queued) before the chain existed
-        if not content_matches(record, link):
+        if not (content_matches(record, link) if text is None else text_matches(text, link)):
             out.findings[hall].append(Finding("hash_mismatch", link.seq, rid,
                                               "content differs from what was hashed"))
             if rid is not None:

@@ -18,10 +18,11 @@ from kiosk.hub import chain_check, keys, tenancy
 from kiosk.hub.forwarded_appeals import note_forwarded_appeals
 from kiosk.hub.sql import id_in
 from kiosk.hub.validate import Rejected, event_row, rating_row, record_id
+from kiosk.integrity.chain import NOT_CONTENT, canonical
 from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent
-from kiosk.sync.queue import queue_outbox
+from kiosk.sync.queue import queue_forwarded
 from kiosk.sync.sealing import SealError, derive_key, seal, unseal
-from kiosk.sync.wire import json_text
+from kiosk.sync.wire import Lines, json_text
 
 RATING_COLUMNS = ("id", "origin_hall", "sender_hall", "rated_at", "level", "channel",
                   "is_default", "excluded", "contact_sealed", "record", "received_at")
@@ -56,9 +57,11 @@ def _reseal_contact(item: dict, hall: HubHall, hall_key: bytes, row: dict) -> No
     row["contact_sealed"] = seal(keys.contact_box(), phone, aad=row["id"])
 
 
-def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outcome: Outcome):
-    ratings, events = [], []
-    for item in items:
+def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outcome: Outcome,
+                texts: list[bytes] | None = None):
+    """(rating rows, event rows, record text by id for records sent as lines)."""
+    ratings, events, text_of = [], [], {}
+    for i, item in enumerate(items):
         try:
             if not isinstance(item, dict):
                 raise Rejected("not_an_object")
@@ -70,12 +73,15 @@ def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outc
                 _reseal_contact(item, hall, hall_key, row)
                 ratings.append(row)
             elif kind == "rating_event":
-                events.append(event_row(item, origin, now))
+                row = event_row(item, origin, now)
+                events.append(row)
             else:
                 raise Rejected("unknown_kind")
+            if texts is not None:
+                text_of[row["id"]] = texts[i]
         except Rejected as exc:
             outcome.rejected.append({"id": record_id(item), "reason": exc.reason})
-    return ratings, events
+    return ratings, events, text_of
 
 
 def _copy_insert(conn, table: str, columns: tuple[str, ...], rows: list[dict]) -> set[str]:
@@ -149,21 +155,32 @@ def _ratings_with_events(conn, stored_ratings: set[str]) -> set[str]:
     return {str(i) for i in found.scalars()}
 
 
-def _forward(conn, ratings: list[dict], events: list[dict], stored: set[str], now) -> None:
-    """A hub with an upstream of its own feeds its outbox in the same transaction."""
-    queue_outbox(conn, *(
-        {**row["record"], "origin_hall": row["origin_hall"]}
-        for group in (ratings, events) for row in group if row["id"] in stored
-    ), created_at=now, forwarded=True)
+def _forward(conn, rows: list[dict], stored: set[str], text_of: dict[str, bytes], now) -> None:
+    """A hub with an upstream of its own feeds its outbox in the same transaction: each
+    record's text and link as its hall made them, and the hall named."""
+    entries = []
+    for row in rows:
+        if row["id"] not in stored:
+            continue
+        record = row["record"]
+        content = {k: v for k, v in record.items() if k not in NOT_CONTENT}
+        text = text_of.get(row["id"])
+        if text is None:  # sent as one JSON object: its linked bytes are its canonical form
+            text = canonical(record) if "chain" in record else json_text(content).encode()
+        env = {"chain": record["chain"]} if "chain" in record else {}
+        entries.append((content, text.decode(), {**env, "origin_hall": row["origin_hall"]}))
+    queue_forwarded(conn, entries, created_at=now)
 
 
-def _chain_entries(items: list, hall: HubHall):
-    """(origin, id, record) of each record whose origin this sender may name."""
-    for item in items:
+def _chain_entries(items: list, texts: list[bytes] | None, hall: HubHall):
+    """(origin, id, record, its text or None) of each record whose origin this sender may
+    name."""
+    for i, item in enumerate(items):
         # A record without a link (a hall before the chain) has nothing to check.
         if isinstance(item, dict) and item.get("chain") is not None:
             try:
-                yield tenancy.origin_of(item, hall), record_id(item), item
+                yield (tenancy.origin_of(item, hall), record_id(item), item,
+                       None if texts is None else texts[i])
             except Rejected:
                 continue
 
@@ -209,11 +226,17 @@ def _sort_answers(conn, ratings, events, stored: set[str], outcome: Outcome) -> 
         outcome.conflict.extend(conflict)
 
 
-def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> Outcome:
+def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime,
+                 lines: Lines | None = None) -> Outcome:
+    """lines: the batch as read from lines (kiosk/sync/wire.py), whose records' links are
+    checked against their texts; None for a batch sent as one JSON object."""
     items = batch["items"]
+    texts = lines.texts if lines is not None else None
     outcome = Outcome()
-    ratings, events = split_items(items, hall, hall_key, now, outcome)
-    screened = chain_check.screen(_chain_entries(items, hall))
+    if lines is not None:
+        outcome.rejected.extend(lines.refused)
+    ratings, events, text_of = split_items(items, hall, hall_key, now, outcome, texts)
+    screened = chain_check.screen(_chain_entries(items, texts, hall))
     ratings, events = _drop_mismatched(screened.mismatched, ratings, events, outcome)
     conn = db.session.connection()
     stored = _insert(conn, HubRating, RATING_COLUMNS, ratings)
@@ -225,7 +248,7 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime) -> 
     touched |= _ratings_with_events(conn, {r["id"] for r in ratings if r["id"] in stored})
     _apply_events(conn, touched)
     if current_app.config.get("SYNC_URL"):
-        _forward(conn, ratings, events, stored, now)
+        _forward(conn, [*ratings, *events], stored, text_of, now)
     _sort_answers(conn, ratings, events, stored, outcome)
     tenancy.log_conflicts(hall, outcome.conflict)
     _note_batch(conn, hall, batch, outcome, len(items), now)

@@ -28,8 +28,11 @@ from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
 from kiosk.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN
 from kiosk.sync.wire import (
+    LINES_TYPE,
     MAX_BATCH_RECORDS,
     BodyTooLarge,
+    Lines,
+    decode_lines,
     encode_answer,
     gunzip_bytes,
     gzip_bytes,
@@ -53,7 +56,8 @@ def _json_answer(payload: dict, status: int = 200) -> Response:
     return response
 
 
-def _read_batch(raw: bytes) -> dict:
+def _read_batch(raw: bytes) -> tuple[dict, Lines | None]:
+    """The batch, and for one sent as lines (kiosk/sync/wire.py) each record's text."""
     encoding = request.headers.get("Content-Encoding", "identity").lower()
     limit = current_app.config.get("HUB_MAX_BATCH_BYTES", 16 * 1024 * 1024)
     try:
@@ -64,15 +68,20 @@ def _read_batch(raw: bytes) -> dict:
         abort(400, str(exc))
     if encoding not in ("gzip", "identity"):
         abort(415, "Content-Encoding must be gzip or identity")
+    lines = None
     try:
-        batch = parse_json(body)
+        if request.mimetype == LINES_TYPE:
+            lines = decode_lines(body)
+            batch = {**lines.header, "items": lines.items}
+        else:
+            batch = parse_json(body)
     except ValueError:
         abort(400, "body is not JSON")
     if not isinstance(batch, dict) or not isinstance(batch.get("items"), list):
         abort(400, "a batch is an object with an items list")
-    if len(batch["items"]) > MAX_BATCH_RECORDS:
+    if len(batch["items"]) + (len(lines.refused) if lines else 0) > MAX_BATCH_RECORDS:
         abort(413, f"at most {MAX_BATCH_RECORDS} records per batch")
-    return batch
+    return batch, lines
 
 
 @bp.post("/api/v1/batches")
@@ -82,10 +91,10 @@ def receive_batch():
         hall, key = authenticate(request, raw)
     except Refused as exc:
         return _refusal(exc)
-    batch = _read_batch(raw)
+    batch, lines = _read_batch(raw)
     if batch.get("hall") not in (None, hall.code):
         abort(400, "batch.hall does not match X-Hall-Id")
-    outcome = ingest_batch(hall, key, batch, utcnow())
+    outcome = ingest_batch(hall, key, batch, utcnow(), lines)
     return _json_answer(outcome.answer(str(batch.get("batch_id"))))
 
 

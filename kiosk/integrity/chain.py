@@ -1,8 +1,14 @@
-"""The hash chain (pure): canonical record content, link hashes, and checking links.
+"""The hash chain (pure): link hashes, the envelope a link travels in, checking links.
 
 A link is (seq, prev, hash): `seq` counts the hall's records from 1, `prev` is the hash of
-link seq - 1 (GENESIS for the first), and `hash` = SHA-256 over `prev` and the record's
-canonical content. Changing, dropping or reordering any record breaks the links after it.
+link seq - 1 (GENESIS for the first), and `hash` = SHA-256 over `prev`, a newline and the
+record's bytes. Changing, dropping or reordering any record breaks the links after it.
+
+The record's bytes are its JSON text exactly as the hall wrote it: the outbox keeps that
+text and the batch carries it unchanged, next to an envelope holding what is not content
+(the link, the sealed phone, the origin a forwarding hub names). So nobody re-serialises a
+record to check it. A record sent the older way, as one JSON object with its link inside,
+has as bytes its canonical form (canonical() below).
 """
 import hashlib
 import re
@@ -12,8 +18,8 @@ from dataclasses import dataclass
 import orjson
 
 GENESIS = "0" * 64
-# Fields that are not the record's content: the link itself, and what a sender adds on
-# the way (the sealed phone number; the origin a forwarding hub names).
+# Fields that are not the record's content, carried in its envelope: the link itself, and
+# what a sender adds on the way (the sealed phone number; the origin a forwarding hub names).
 NOT_CONTENT = frozenset(("chain", "contact", "origin_hall"))
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -48,18 +54,47 @@ def canonical(record: dict) -> bytes:
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
 
 
+def digest(prev: str, content: bytes) -> str:
+    """The one rule: a link's hash over the one before it and the record's bytes."""
+    return hashlib.sha256(prev.encode() + b"\n" + content).hexdigest()
+
+
 def link_hash(prev: str, record: dict) -> str:
-    return hashlib.sha256(prev.encode() + b"\n" + canonical(record)).hexdigest()
+    """The hash of a record sent as one JSON object: over its canonical bytes."""
+    return digest(prev, canonical(record))
 
 
 def linked(record: dict, seq: int, prev: str) -> dict:
-    """The record with its link (seq, prev, hash) in its "chain" field."""
+    """The record as one JSON object, its link (seq, prev, hash) in its "chain" field."""
     return {**record, "chain": Link(seq, prev, link_hash(prev, record)).as_dict()}
+
+
+def envelope(link: Link | None, **extra) -> dict:
+    """What travels beside a record's text: its link under "chain", and transport fields."""
+    out = {} if link is None else {"chain": link.as_dict()}
+    out.update((k, v) for k, v in extra.items() if v is not None)
+    return out
+
+
+def links_for(contents: Iterable[bytes], seq: int, prev: str) -> list[Link]:
+    """The links of records following link (seq, prev), each over its bytes, in order."""
+    out = []
+    for content in contents:
+        seq += 1
+        link = Link(seq, prev, digest(prev, content))
+        prev = link.hash
+        out.append(link)
+    return out
+
+
+def text_matches(content: bytes, link: Link) -> bool:
+    """Whether the record text is what its link's hash was computed over."""
+    return digest(link.prev, content) == link.hash
 
 
 def link_of(record: dict) -> Link | None:
     """The record's link, None for a record sent without one; BadLink if malformed."""
-    chain = record.get("chain")
+    chain = record.get("chain") if isinstance(record, dict) else None
     if chain is None:
         return None
     if not isinstance(chain, dict):
@@ -88,16 +123,18 @@ class Problem:
     detail: str
 
 
-def check_run(records: Iterable[tuple[int | None, dict]], first_prev: str = GENESIS,
-              first_seq: int = 1) -> tuple[list[Problem], Link | None]:
-    """Checks a hall's records in stored order, (seq column, record) each: every link
+def check_run(records: Iterable[tuple[int | None, dict, bytes | None]],
+              first_prev: str = GENESIS, first_seq: int = 1
+              ) -> tuple[list[Problem], Link | None]:
+    """Checks a hall's records in stored order, (seq column, envelope, record text) each, or
+    (seq column, record, None) for records kept as one JSON object: every link
     well-formed, hashing its content, joined to the one before, numbered without a gap.
     Returns the problems and the last link seen."""
     problems: list[Problem] = []
     expected_seq, expected_prev, last = first_seq, first_prev, None
-    for column_seq, record in records:
+    for column_seq, carrier, content in records:
         try:
-            link = link_of(record)
+            link = link_of(carrier)
         except BadLink as exc:
             problems.append(Problem("bad_link", column_seq, str(exc)))
             continue
@@ -113,7 +150,8 @@ def check_run(records: Iterable[tuple[int | None, dict]], first_prev: str = GENE
         elif link.prev != expected_prev:
             problems.append(Problem("broken_link", link.seq,
                                     "prev is not the hash of the record before"))
-        if not content_matches(record, link):
+        if not (content_matches(carrier, link) if content is None
+                else text_matches(content, link)):
             problems.append(Problem("hash_mismatch", link.seq,
                                     "content differs from what was hashed"))
         expected_seq, expected_prev, last = link.seq + 1, link.hash, link

@@ -2,6 +2,7 @@
 verify`), or only the newest ones and the head (/healthz, cheap enough for every probe).
 verify also compares the rating table with the records (local statistics read the
 table: a level changed there, not in the outbox, would only show here)."""
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -28,13 +29,28 @@ class Verdict:
         return not self.problems
 
 
+# Each linked record as check_run reads it: its seq, its envelope, its text as stored.
+_LINKED = (outbox.c.seq, outbox.c.envelope, sa.cast(outbox.c.payload, sa.Text))
+
+
+def _envelope(text: str | None):
+    try:
+        return None if text is None else json.loads(text)
+    except ValueError:
+        return {"chain": "unreadable"}  # reported as a bad link, like any broken one
+
+
+def _as_checked(rows):
+    for seq, env, text in rows:
+        yield seq, _envelope(env), text.encode()
+
+
 def _rows(conn, after_seq: int):
-    """(seq, record) in seq order from after_seq on, read a chunk at a time."""
+    """(seq, envelope, text) in seq order from after_seq on, read a chunk at a time."""
     while True:
-        chunk = conn.execute(sa.select(outbox.c.seq, outbox.c.payload)
-                             .where(outbox.c.seq > after_seq)
+        chunk = conn.execute(sa.select(*_LINKED).where(outbox.c.seq > after_seq)
                              .order_by(outbox.c.seq).limit(CHUNK)).all()
-        yield from chunk
+        yield from _as_checked(chunk)
         if len(chunk) < CHUNK:
             return
         after_seq = chunk[-1].seq
@@ -115,16 +131,16 @@ def verify(engine: Engine, with_ratings: bool = True) -> Verdict:
 def verify_tail(engine: Engine, count: int = TAIL) -> Verdict:
     """The newest `count` records and the head: what /healthz looks at."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(outbox.c.seq, outbox.c.payload)
-                            .where(outbox.c.seq.is_not(None))
-                            .order_by(outbox.c.seq.desc()).limit(count)).all()[::-1]
+        rows = list(_as_checked(conn.execute(
+            sa.select(*_LINKED).where(outbox.c.seq.is_not(None))
+            .order_by(outbox.c.seq.desc()).limit(count)).all()[::-1]))
         if not rows:
             return Verdict(0, None, _head_problem(conn, None))
         try:
-            first = link_of(rows[0].payload)
+            first = link_of(rows[0][1])
         except ValueError:
             first = None
-        start = (first.seq, first.prev) if first else (rows[0].seq, GENESIS)
+        start = (first.seq, first.prev) if first else (rows[0][0], GENESIS)
         problems, last = check_run(rows, start[1], start[0])
         problems += _head_problem(conn, last)
     return Verdict(len(rows), last, problems)

@@ -13,7 +13,11 @@ class OutboxEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(20))  # "rating" or "rating_event"
     record_id: Mapped[str] = mapped_column(sa.String(36), index=True)  # the rating's uuid
+    # The record as JSON text, kept byte for byte: its link's hash covers these bytes.
     payload: Mapped[dict] = mapped_column(sa.JSON)
+    # What travels beside it (kiosk/integrity/chain.py envelope): its link, and for a record
+    # a hub forwards the hall it came from. JSON text; None for a record with neither.
+    envelope: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
@@ -21,8 +25,8 @@ class OutboxEntry(db.Model):
     dead: Mapped[bool] = mapped_column(default=False)  # rejected upstream: parked for a human
     # The sync daemon's lease on a row while a batch is in flight (kiosk/sync/store.py).
     claimed_until: Mapped[datetime | None]
-    # The record's place in the hall's hash chain (its "chain" field holds the link); None
-    # for a record another hall wrote that a hub forwards (kiosk/integrity/).
+    # The record's place in the hall's hash chain (its envelope holds the link); None for a
+    # record another hall wrote that a hub forwards (kiosk/integrity/).
     seq: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
 
     __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "dead", "id"),)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from kiosk.sync import signing
 from kiosk.sync.settings import SyncSettings
-from kiosk.sync.wire import gzip_bytes
+from kiosk.sync.wire import LINES_TYPE, gzip_bytes
 
 BATCHES_PATH = "/hub/api/v1/batches"
 CONFIG_PATH = "/hub/api/v1/config"
@@ -49,7 +49,7 @@ class HubClient:
 
     def send_batch(self, raw_batch: bytes) -> dict:
         answer = self._request("POST", BATCHES_PATH, gzip_bytes(raw_batch), {
-            "Content-Type": "application/json", "Content-Encoding": "gzip",
+            "Content-Type": LINES_TYPE, "Content-Encoding": "gzip",
             "Accept-Encoding": "gzip",
         })
         if not all(isinstance(answer.get(k), list) for k in ("stored", "duplicate", "rejected")):

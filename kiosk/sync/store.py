@@ -21,6 +21,7 @@ class Claimed:
     kind: str
     record_id: str
     payload_text: str  # the JSON as stored: spliced into the batch without re-encoding
+    envelope_text: str | None = None  # its link and origin (kiosk/integrity/chain.py)
 
 
 @dataclass
@@ -50,7 +51,7 @@ def claim(engine: Engine, now: datetime, limit: int) -> list[Claimed]:
         .where(outbox.c.id.in_(pick.scalar_subquery()))
         .values(claimed_until=now + LEASE, attempts=outbox.c.attempts + 1)
         .returning(outbox.c.id, outbox.c.kind, outbox.c.record_id,
-                   sa.cast(outbox.c.payload, sa.Text))
+                   sa.cast(outbox.c.payload, sa.Text), outbox.c.envelope)
     )
     with _write(engine) as conn, conn.begin():
         rows = conn.execute(stmt).all()

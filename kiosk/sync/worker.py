@@ -26,7 +26,7 @@ from kiosk.sync.client import HubClient, HubError
 from kiosk.sync.contact import add_contacts
 from kiosk.sync.result import SyncResult
 from kiosk.sync.settings import SyncSettings
-from kiosk.sync.wire import encode_batch
+from kiosk.sync.wire import encode_batch, splits_safely
 from kiosk.timeutil import iso_utc
 
 BACKOFF_CAP = 60.0
@@ -119,13 +119,17 @@ class Worker:
         if not claimed:
             self.report_chain(now)
             return SyncResult()
-        texts = [c.payload_text for c in claimed]
-        if self.settings.send_contact:
-            texts = add_contacts(self.engine, claimed, self.settings.key)
+        claimed, unsendable = self._sendable(now, claimed)
+        if not claimed:
+            return SyncResult(taken=len(unsendable), refused=len(unsendable),
+                              dead=len(unsendable), more=True)
+        envelopes = (add_contacts(self.engine, claimed, self.settings.key)
+                     if self.settings.send_contact else [c.envelope_text for c in claimed])
         backlog = self._backlog_report(now, len(claimed))
         body = encode_batch(batch_id=str(uuid.uuid4()), hall_id=self.settings.hall_id,
                             sent_at=iso_utc(now), backlog=backlog,
-                            item_texts=texts, chain=store.chain_report(self.engine))
+                            items=[(env, c.payload_text) for env, c in zip(envelopes, claimed, strict=True)],
+                            chain=store.chain_report(self.engine))
         try:
             answer = self.client.send_batch(body)
         except HubError as exc:
@@ -146,6 +150,18 @@ class Worker:
                           dead=len(rejected), failed=len(unanswered),
                           more=len(claimed) == self.settings.batch_size)
 
+    def _sendable(self, now: datetime, claimed: list[store.Claimed]):
+        """Rows whose stored text cannot be one line of a batch (never written by this
+        code: compact JSON has no raw line break) are parked for a human at once."""
+        bad = [c for c in claimed if not (splits_safely(c.payload_text)
+                                          and splits_safely(c.envelope_text or ""))]
+        if not bad:
+            return claimed, []
+        store.settle(self.engine, now, confirmed=[], unanswered=[],
+                     rejected={c.row_id: "stored text holds a line break" for c in bad})
+        self._note_settled(len(bad), len(bad))
+        return [c for c in claimed if c not in bad], bad
+
     def report_chain(self, now: datetime) -> None:
         """Once the outbox is drained, an empty batch tells the hub where the chain stands
         (kiosk/sync/store.py chain_report), so it judges a hole in what it received now
@@ -157,7 +173,7 @@ class Worker:
                 or now - last[0] >= REPORT_EVERY):
             return
         body = encode_batch(batch_id=str(uuid.uuid4()), hall_id=self.settings.hall_id,
-                            sent_at=iso_utc(now), backlog=backlog, item_texts=[],
+                            sent_at=iso_utc(now), backlog=backlog, items=[],
                             chain=store.chain_report(self.engine))
         try:
             self.client.send_batch(body)

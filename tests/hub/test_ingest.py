@@ -31,7 +31,7 @@ def send(app, items: list[dict]) -> dict:
         try:
             return client.send_batch(encode_batch(
                 batch_id="t", hall_id=HALL_CODE, sent_at="", backlog={"pending": 7},
-                item_texts=[json.dumps(i) for i in items]))
+                items=[(None, json.dumps(i)) for i in items]))
         finally:
             client.close()
 

@@ -148,7 +148,7 @@ def test_the_hubs_hall_backlog_is_the_halls_sync_status(app, hub_app, hub_url, h
         rate(app, 2)
         db.session.execute(sa.text("UPDATE outbox SET payload = replace(payload, :a, :b) "
                                    "WHERE sent_at IS NULL"),
-                           {"a": '"level": 2', "b": '"level": 9'})
+                           {"a": '"level":2', "b": '"level":9'})
         db.session.commit()
         worker.run_once(now)
         worker.run_once(now)  # idle: reports the dead letter

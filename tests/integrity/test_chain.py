@@ -1,4 +1,5 @@
-"""The chain's pure part: canonical form, links, and what check_run finds."""
+"""The chain's pure part: links over record texts, the canonical form of records sent as one
+JSON object, and what check_run finds."""
 import json
 
 import pytest
@@ -9,11 +10,15 @@ from kiosk.integrity.chain import (
     GENESIS,
     NOT_CONTENT,
     BadLink,
+    Link,
     canonical,
     check_run,
     content_matches,
+    digest,
+    envelope,
     link_of,
     linked,
+    text_matches,
 )
 
 
@@ -28,7 +33,7 @@ def _records(n: int) -> list[dict]:
 
 
 def _kinds(records) -> list[tuple[str, int]]:
-    problems, _ = check_run((r["chain"]["seq"], r) for r in records)
+    problems, _ = check_run((r["chain"]["seq"], r, None) for r in records)
     return [(p.kind, p.seq) for p in problems]
 
 
@@ -42,8 +47,38 @@ def test_canonical_form_survives_the_wire_and_ignores_transport_fields():
 
 
 def test_an_intact_run_has_no_problem():
-    problems, last = check_run((r["chain"]["seq"], r) for r in _records(5))
+    problems, last = check_run((r["chain"]["seq"], r, None) for r in _records(5))
     assert problems == [] and last.seq == 5
+
+
+def _texts(n: int) -> list[tuple[int, dict, bytes]]:
+    """(seq, envelope, text) as the outbox keeps them: the hash covers the text's bytes."""
+    out, prev = [], GENESIS
+    for i in range(1, n + 1):
+        text = json.dumps({"kind": "rating", "id": f"r{i}", "level": 1 + i % 5,
+                           "comment": "窗口很好"}, ensure_ascii=False).encode()
+        link = Link(i, prev, digest(prev, text))
+        out.append((i, envelope(link), text))
+        prev = link.hash
+    return out
+
+
+def test_links_over_texts_check_the_very_bytes():
+    rows = _texts(4)
+    assert check_run(rows)[0] == []
+    seq, env, text = rows[2]
+    # The same record, one space less: other bytes, so not what was linked.
+    rows[2] = (seq, env, text.replace(b", ", b",", 1))
+    assert [(p.kind, p.seq) for p in check_run(rows)[0]] == [("hash_mismatch", 3)]
+    assert envelope(None, origin_hall="530102-WH", contact=None) == {"origin_hall": "530102-WH"}
+
+
+def test_a_link_made_on_a_json_object_verifies_on_its_canonical_text():
+    """What lets a record linked the older way travel, and be stored, as text."""
+    (record,) = _records(1)
+    link = link_of(record)
+    assert text_matches(canonical(record), link)
+    assert not text_matches(json.dumps(record).encode(), link)
 
 
 def test_a_deleted_record_is_a_gap():

@@ -11,14 +11,22 @@ from uuid6 import uuid7
 
 from kiosk import create_app
 from kiosk.extensions import db
-from kiosk.integrity.chain import linked
+from kiosk.integrity.chain import GENESIS
 from kiosk.models import AuditLog, HubChainHead, HubChainRestore, HubChainRun, OutboxEntry
 from kiosk.ops.backup import copy_database
 from kiosk.sync import settings
 from kiosk.sync.client import HubClient
 from kiosk.sync.wire import encode_batch
 from kiosk.sync.worker import Worker, drain
-from tests.hubkit import HALL_CODE, configure_hall, hall_ids, hub_ids, make_ratings
+from tests.hubkit import (
+    HALL_CODE,
+    configure_hall,
+    hall_ids,
+    hub_ids,
+    make_ratings,
+    relink,
+    wire_items,
+)
 from tests.hubkit import hub_incidents as incidents
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
@@ -95,7 +103,7 @@ def test_deleting_a_bad_rating_and_its_outbox_rows_before_sync_is_a_gap(hall, hu
     raw(hall, "DELETE FROM bad_case WHERE rating_id = :r", r=hex_id)
     raw(hall, "DELETE FROM rating WHERE id = :r", r=hex_id)
     raw(hall, "DELETE FROM outbox WHERE record_id = :r OR payload LIKE :p",
-        r=bad, p=f'%"rating_id": "{bad}"%')
+        r=bad, p=f'%"rating_id":"{bad}"%')
     assert [r.seq for r in outbox(hall)] == [1, 2, 5, 6]
     sync(hall)
     assert incidents(hub_app) == [(HALL_CODE, "gap", 3, 4)]
@@ -132,11 +140,10 @@ def test_a_lowered_level_is_refused_and_reported(hall, hub_app):
 def test_a_changed_level_with_its_hash_recomputed_breaks_the_next_link(hall, hub_app):
     make_ratings(hall, 3, level=5)  # seq 1-6: rating, event, rating, event, …
     target = outbox(hall)[2]
-    content = {k: v for k, v in target.payload.items() if k != "chain"}
-    forged = linked({**content, "level": 4, "level_name": "不满意"}, seq=3,
-                    prev=target.payload["chain"]["prev"])
-    raw(hall, "UPDATE outbox SET payload = :p WHERE id = :id", id=target.id,
-        p=json.dumps(forged))
+    env, text = relink(json.dumps({**target.payload, "level": 4, "level_name": "不满意"}),
+                       seq=3, prev=json.loads(target.envelope)["chain"]["prev"])
+    raw(hall, "UPDATE outbox SET payload = :p, envelope = :e WHERE id = :id", id=target.id,
+        p=text, e=env)
     sync(hall)
     assert incidents(hub_app) == [(HALL_CODE, "broken_link", 4, 4)]
 
@@ -144,11 +151,10 @@ def test_a_changed_level_with_its_hash_recomputed_breaks_the_next_link(hall, hub
 def test_reordered_records_are_hash_mismatches(hall, hub_app):
     make_ratings(hall, 4)
     a, b = outbox(hall)[1:3]
+    (_, a_text), (_, b_text) = wire_items(hall, {a.seq, b.seq})
     # Swap the two records' places in the chain (each keeps the other's link).
-    raw(hall, "UPDATE outbox SET payload = :p WHERE id = :id", id=a.id,
-        p=json.dumps({**b.payload, "chain": a.payload["chain"]}))
-    raw(hall, "UPDATE outbox SET payload = :p WHERE id = :id", id=b.id,
-        p=json.dumps({**a.payload, "chain": b.payload["chain"]}))
+    raw(hall, "UPDATE outbox SET payload = :p WHERE id = :id", id=a.id, p=b_text)
+    raw(hall, "UPDATE outbox SET payload = :p WHERE id = :id", id=b.id, p=a_text)
     sync(hall)
     assert incidents(hub_app) == [(HALL_CODE, "hash_mismatch", 2, 3)]
 
@@ -159,33 +165,31 @@ def test_replays(hall, hub_app):
     make_ratings(hall, 3)
     rows = outbox(hall)
     body = encode_batch(batch_id="b1", hall_id=HALL_CODE, sent_at="", backlog={},
-                        item_texts=[json.dumps(r.payload) for r in rows],
-                        chain={"low": 1, "head": 3})
+                        items=wire_items(hall), chain={"low": 1, "head": 3})
     with hall.app_context():
         client = HubClient(settings.load(hall))
         first = client.send_batch(body)
         again = client.send_batch(body)
         assert len(first["stored"]) == 3 and len(again["duplicate"]) == 3
         assert incidents(hub_app) == []
-        old = {k: v for k, v in rows[0].payload.items() if k != "chain"}
-        replayed = linked({**old, "id": str(uuid7())}, seq=1, prev=rows[0].payload["chain"]["prev"])
+        replayed = relink(json.dumps({**rows[0].payload, "id": str(uuid7())}), seq=1,
+                          prev=GENESIS)
         client.send_batch(encode_batch(batch_id="b2", hall_id=HALL_CODE, sent_at="",
-                                       backlog={}, item_texts=[json.dumps(replayed)]))
+                                       backlog={}, items=[replayed]))
         client.close()
     assert incidents(hub_app) == [(HALL_CODE, "conflict", 1, 1)]
 
 
 def test_a_batch_that_skips_ahead_is_a_gap_and_its_records_are_kept(hall, hub_app):
     make_ratings(hall, 5)
-    rows = outbox(hall)
+    rows, items = outbox(hall), wire_items(hall)
     with hall.app_context():
         client = HubClient(settings.load(hall))
         client.send_batch(encode_batch(batch_id="a", hall_id=HALL_CODE, sent_at="", backlog={},
-                                       item_texts=[json.dumps(r.payload) for r in rows[:2]],
-                                       chain={"low": 1, "head": 5}))
+                                       items=items[:2], chain={"low": 1, "head": 5}))
         answer = client.send_batch(encode_batch(
             batch_id="b", hall_id=HALL_CODE, sent_at="", backlog={},
-            item_texts=[json.dumps(rows[4].payload)], chain={"low": 5, "head": 5}))
+            items=items[4:], chain={"low": 5, "head": 5}))
         client.close()
     assert answer["stored"] == [rows[4].record_id]
     assert incidents(hub_app) == [(HALL_CODE, "gap", 3, 4)]
@@ -194,36 +198,36 @@ def test_a_batch_that_skips_ahead_is_a_gap_and_its_records_are_kept(hall, hub_ap
 
 def test_batches_out_of_order_are_not_a_gap(hall, hub_app):
     make_ratings(hall, 6)
-    rows = outbox(hall)
+    items = wire_items(hall)
     with hall.app_context():
         client = HubClient(settings.load(hall))
-        for part, low in ((rows[3:], 1), (rows[:3], 1)):
+        for part, low in ((items[3:], 1), (items[:3], 1)):
             client.send_batch(encode_batch(batch_id="x", hall_id=HALL_CODE, sent_at="",
                                            backlog={}, chain={"low": low, "head": 6},
-                                           item_texts=[json.dumps(r.payload) for r in part]))
+                                           items=part))
         client.close()
     assert incidents(hub_app) == [] and hub_head(hub_app) == 6
 
 
-def send(hall, rows, chain=None, batch_id="x") -> dict:
-    """One batch of these outbox payloads, as the daemon would send it."""
+def send(hall, items, chain=None, batch_id="x") -> dict:
+    """One batch of these (envelope, record text) items, as the daemon would send it."""
     with hall.app_context():
         client = HubClient(settings.load(hall))
         try:
             return client.send_batch(encode_batch(
                 batch_id=batch_id, hall_id=HALL_CODE, sent_at="", backlog={}, chain=chain,
-                item_texts=[json.dumps(r if isinstance(r, dict) else r.payload) for r in rows]))
+                items=items))
         finally:
             client.close()
 
 
 def test_batches_out_of_order_become_one_run(hall, hub_app):
     make_ratings(hall, 6)
-    rows = outbox(hall)
-    send(hall, rows[4:], {"low": 1, "head": 6})
-    send(hall, rows[:2], {"low": 1, "head": 6})
+    items = wire_items(hall)
+    send(hall, items[4:], {"low": 1, "head": 6})
+    send(hall, items[:2], {"low": 1, "head": 6})
     assert hub_runs(hub_app) == [(0, 1, 2), (0, 5, 6)] and hub_head(hub_app) == 2
-    send(hall, rows[2:4], {"low": 1, "head": 6})  # fills the hole: the runs join
+    send(hall, items[2:4], {"low": 1, "head": 6})  # fills the hole: the runs join
     assert hub_runs(hub_app) == [(0, 1, 6)] and hub_head(hub_app) == 6
     assert incidents(hub_app) == []
 
@@ -231,8 +235,7 @@ def test_batches_out_of_order_become_one_run(hall, hub_app):
 def test_a_replayed_batch_inside_the_run_is_no_incident(hall, hub_app):
     make_ratings(hall, 5)
     sync(hall)
-    rows = outbox(hall)
-    answer = send(hall, rows[1:3], {"low": 6, "head": 5})
+    answer = send(hall, wire_items(hall)[1:3], {"low": 6, "head": 5})
     assert len(answer["duplicate"]) == 2
     assert incidents(hub_app) == [] and hub_runs(hub_app) == [(0, 1, 5)]
     assert hub_head(hub_app) == 5
@@ -242,11 +245,12 @@ def test_a_replayed_batch_inside_the_run_is_no_incident(hall, hub_app):
 def test_a_new_id_at_a_seq_received_before_is_a_conflict(hall, hub_app, at):
     make_ratings(hall, 3)
     sync(hall)
-    old = outbox(hall)[at - 1].payload
-    content = {k: v for k, v in old.items() if k != "chain"}
-    replayed = linked({**content, "id": str(uuid7())}, seq=at, prev=old["chain"]["prev"])
+    old = outbox(hall)[at - 1]
+    new_id = str(uuid7())
+    replayed = relink(json.dumps({**old.payload, "id": new_id}), seq=at,
+                      prev=json.loads(old.envelope)["chain"]["prev"])
     answer = send(hall, [replayed])
-    assert answer["stored"] == [replayed["id"]]  # kept, as every record that verifies
+    assert answer["stored"] == [new_id]  # kept, as every record that verifies
     assert incidents(hub_app) == [(HALL_CODE, "conflict", at, at)]
     assert hub_runs(hub_app) == [(0, 1, 3)]
 
@@ -336,14 +340,15 @@ def test_the_dashboard_and_metrics_show_incidents(hall, hub_app):
 def test_hostile_chain_fields_are_incidents_not_errors(hall, hub_app):
     make_ratings(hall, 1)
     (row,) = outbox(hall)
-    odd = {**row.payload, "id": "x\ty\n\\" * 20,
-           "chain": {"seq": 2, "prev": "\\\t\n" * 21 + "\\", "hash": "\n" * 64}}
-    malformed = {**row.payload, "id": str(uuid7()), "chain": {"seq": "1", "prev": 5}}
+    odd = (json.dumps({"chain": {"seq": 2, "prev": "\\\t\n" * 21 + "\\", "hash": "\n" * 64}}),
+           json.dumps({**row.payload, "id": "x\ty\n\\" * 20}))
+    malformed = (json.dumps({"chain": {"seq": "1", "prev": 5}}),
+                 json.dumps({**row.payload, "id": str(uuid7())}))
     with hall.app_context():
         client = HubClient(settings.load(hall))
         answer = client.send_batch(encode_batch(
             batch_id="h", hall_id=HALL_CODE, sent_at="", backlog={},
-            item_texts=[json.dumps(i) for i in (row.payload, odd, malformed)]))
+            items=[*wire_items(hall), odd, malformed]))
         client.close()
     assert answer["stored"] == [row.record_id]
     assert {(r["reason"]) for r in answer["rejected"]} >= {"chain_mismatch"}

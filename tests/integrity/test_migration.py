@@ -47,7 +47,7 @@ def test_waiting_records_become_the_chain_and_sent_ones_stay(tmp_path):
     assert {rid: seq for rid, (seq, _) in got.items()} == {
         "sent-1": None, "wait-1": 1, "fwd-1": None, "wait-2": 2}
     assert "chain" not in got["sent-1"][1] and "chain" not in got["fwd-1"][1]
-    problems, last = check_run([got["wait-1"], got["wait-2"]])
+    problems, last = check_run([(*got["wait-1"], None), (*got["wait-2"], None)])
     assert problems == [] and (last.seq, last.hash) == tuple(head)
     assert {k: v for k, v in got["wait-2"][1].items() if k != "chain"} == {
         "schema": 1, "kind": "rating", "id": "wait-2", "level": 5, "comment": "太慢"}

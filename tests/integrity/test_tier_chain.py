@@ -121,7 +121,7 @@ def test_only_a_hub_that_forwards_for_a_hall_reports_its_position(app, city, hub
         client = HubClient(settings.load(city))
         try:
             client.send_batch(encode_batch(
-                batch_id="f", hall_id=CITY, sent_at="", backlog={}, item_texts=[],
+                batch_id="f", hall_id=CITY, sent_at="", backlog={}, items=[],
                 chain={"forwarded": {"OTHER-HALL": {"low": 40}, HALL_CODE: {"low": 3},
                                      CITY: {"low": 9}, "bad": 5}}))
         finally:

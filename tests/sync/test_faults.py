@@ -110,8 +110,8 @@ def test_reordered_batches_sent_directly(app, hub_app, hub_url, hall_key):
         for _ in range(3):
             claimed = store.claim(db.engine, now, BATCH)
             batches.append(encode_batch(batch_id=str(len(batches)), hall_id="530102-WH",
-                                        sent_at="", backlog={}, item_texts=[c.payload_text
-                                                                            for c in claimed]))
+                                        sent_at="", backlog={}, items=[(c.envelope_text, c.payload_text)
+                                                                       for c in claimed]))
         client = HubClient(settings.load(app))
         for body in reversed(batches):
             client.send_batch(body)

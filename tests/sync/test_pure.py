@@ -13,7 +13,7 @@ from kiosk.ratings.facts import HallFacts, StoredRating
 from kiosk.ratings.record import rating_event_record, rating_record, to_national
 from kiosk.sync import signing
 from kiosk.sync.sealing import SealError, derive_key, seal, unseal
-from kiosk.sync.wire import BodyTooLarge, encode_batch, gunzip_bytes, gzip_bytes
+from kiosk.sync.wire import BodyTooLarge, decode_lines, encode_batch, gunzip_bytes, gzip_bytes
 from kiosk.sync.worker import backoff_delay, outcome_rows
 
 NOW = datetime(2026, 3, 2, 2, 30)
@@ -78,12 +78,34 @@ def test_validation_accepts_the_record_and_rejects_damage():
 
 
 @given(st.lists(st.text(max_size=30), max_size=20))
-def test_batch_encoding_round_trips(texts):
-    items = [json.dumps({"id": t}) for t in texts]
+def test_batch_encoding_round_trips_each_record_byte_for_byte(texts):
+    records = [json.dumps({"id": t, "comment": "a\tb\nc"}, ensure_ascii=i % 2 == 0)
+               for i, t in enumerate(texts)]
+    envelopes = [None if i % 3 else json.dumps({"origin_hall": "H"}) for i in range(len(texts))]
     raw = encode_batch(batch_id="b", hall_id="h", sent_at="s", backlog={"pending": 1},
-                       item_texts=items)
-    decoded = json.loads(gunzip_bytes(gzip_bytes(raw)))
-    assert [i["id"] for i in decoded["items"]] == texts and decoded["backlog"]["pending"] == 1
+                       items=list(zip(envelopes, records, strict=True)))
+    decoded = decode_lines(gunzip_bytes(gzip_bytes(raw)))
+    assert decoded.header["backlog"]["pending"] == 1 and decoded.refused == []
+    assert [i["id"] for i in decoded.items] == texts
+    assert decoded.texts == [r.encode() for r in records]
+    assert [i.get("origin_hall") for i in decoded.items] == [
+        None if e is None else "H" for e in envelopes]
+
+
+def test_unreadable_lines_are_refused_one_by_one():
+    raw = encode_batch(batch_id="b", hall_id="h", sent_at="s", backlog={}, items=[
+        (None, '{"id":"ok"}'), ('{"chain":1}', '{"id":"ok2"}'), ("[]", '{"id":"e1"}'),
+        ('{"level":5}', '{"id":"e2"}'), (None, '{"id":"e3","origin_hall":"X"}'),
+        (None, '{"id":')]) + b"\nno tab here"
+    decoded = decode_lines(raw)
+    assert [i["id"] for i in decoded.items] == ["ok", "ok2"]
+    assert decoded.refused == [{"id": "e1", "reason": "bad_envelope"},
+                               {"id": "e2", "reason": "bad_envelope"},
+                               {"id": "e3", "reason": "bad_envelope"},
+                               {"id": None, "reason": "bad_json"},
+                               {"id": None, "reason": "bad_json"}]
+    with pytest.raises(ValueError):
+        decode_lines(b"[]\n")
 
 
 def test_gunzip_limits_size_and_spots_garbage():
