@@ -10,7 +10,7 @@ Downgrade puts the envelope back into each record. Records linked after the upgr
 their text, not their canonical form) then no longer verify under the old rule.
 
 Revision ID: b7e2c4d9a1f0
-Revises: 7a5c3e9d2f16
+Revises: e5b81c3f9a27
 Create Date: 2026-11-30 23:00:00.000000
 
 """
@@ -23,7 +23,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2c4d9a1f0'
-down_revision = '7a5c3e9d2f16'
+down_revision = 'e5b81c3f9a27'
 branch_labels = None
 depends_on = None
 
