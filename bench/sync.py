@@ -129,8 +129,10 @@ def baseline_inserts(schema: str, texts: list[str]) -> float:
 def start_hub(inst: Path, db_url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "KIOSK_ROLE": "hub", "KIOSK_DATABASE_URL": db_url,
            "KIOSK_INSTANCE_PATH": str(inst)}
-    proc = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1",
-                             f"--port={port}", "--threads=2", "wsgi:app"], cwd=ROOT, env=env,
+    # As deploy/systemd/kiosk-hub.service runs it.
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.serve", "--host", "127.0.0.1",
+                             f"--port={port}", "--workers", "4", "--threads", "8"],
+                            cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:

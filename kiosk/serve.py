@@ -8,6 +8,7 @@ Usage: python -m kiosk.serve [--host 127.0.0.1] [--port 8080] [--workers 1] [--t
 """
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -42,6 +43,9 @@ def run_worker(sock: socket.socket, threads: int) -> None:
     # Touchscreens' state requests wait for a change, each on a thread of its own
     # (kiosk/touch/changes.py): those threads come on top of the ones serving requests.
     threads += app.config["KIOSK_STATE_WAITERS"]
+    # What start-up built lives as long as the process: out of every later collection.
+    gc.collect()
+    gc.freeze()
     serve(app, sockets=[sock], threads=threads, asyncore_use_poll=True, _quiet=True)
 
 

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from kiosk import collector
 from kiosk.auth.decorators import role_required
 from kiosk.extensions import db
 from kiosk.hub import bp, chain_check, drilldown, forwarded_appeals
@@ -91,11 +92,12 @@ def receive_batch():
         hall, key = authenticate(request, raw)
     except Refused as exc:
         return _refusal(exc)
-    batch, lines = _read_batch(raw)
-    if batch.get("hall") not in (None, hall.code):
-        abort(400, "batch.hall does not match X-Hall-Id")
-    outcome = ingest_batch(hall, key, batch, utcnow(), lines)
-    return _json_answer(outcome.answer(str(batch.get("batch_id"))))
+    with collector.paused():
+        batch, lines = _read_batch(raw)
+        if batch.get("hall") not in (None, hall.code):
+            abort(400, "batch.hall does not match X-Hall-Id")
+        outcome = ingest_batch(hall, key, batch, utcnow(), lines)
+        return _json_answer(outcome.answer(str(batch.get("batch_id"))))
 
 
 @bp.post("/api/v1/integrity/restore")
