@@ -57,34 +57,58 @@ def _reseal_contact(item: dict, hall: HubHall, hall_key: bytes, row: dict) -> No
     row["contact_sealed"] = seal(keys.contact_box(), phone, aad=row["id"])
 
 
+@dataclass
+class Split:
+    ratings: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    text_of: dict[str, bytes] = field(default_factory=dict)  # by id, records sent as lines
+    # (origin, id, record, its text or None) of each linked record whose origin the sender
+    # may name, valid or not: its link is part of the chain either way.
+    linked: list[tuple] = field(default_factory=list)
+
+
 def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outcome: Outcome,
-                texts: list[bytes] | None = None):
-    """(rating rows, event rows, record text by id for records sent as lines)."""
-    ratings, events, text_of = [], [], {}
+                texts: list[bytes] | None = None) -> Split:
+    out = Split()
     for i, item in enumerate(items):
+        text = None if texts is None else texts[i]
         try:
             if not isinstance(item, dict):
                 raise Rejected("not_an_object")
             origin = tenancy.origin_of(item, hall)
+            if item.get("chain") is not None:
+                out.linked.append((origin, record_id(item), item, text))
             kind = item.get("kind")
             if kind == "rating":
                 row = rating_row(item, origin, hall.code, now)
                 row["contact_sealed"] = None
                 _reseal_contact(item, hall, hall_key, row)
-                ratings.append(row)
+                out.ratings.append(row)
             elif kind == "rating_event":
                 row = event_row(item, origin, now)
-                events.append(row)
+                out.events.append(row)
             else:
                 raise Rejected("unknown_kind")
-            if texts is not None:
-                text_of[row["id"]] = texts[i]
+            if text is not None:
+                out.text_of[row["id"]] = text
         except Rejected as exc:
             outcome.rejected.append({"id": record_id(item), "reason": exc.reason})
-    return ratings, events, text_of
+    return out
 
 
-def _copy_insert(conn, table: str, columns: tuple[str, ...], rows: list[dict]) -> set[str]:
+def _record_text(row: dict, text_of: dict[str, bytes]) -> str:
+    """What the hub stores as the record: its text as received where it came as a line
+    (no re-encoding), with its link, which arrived beside it, added at the end."""
+    text = text_of.get(row["id"])
+    if text is None:
+        return json_text(row["record"])
+    chain = row["record"].get("chain")
+    text = text.decode().rstrip()
+    return text if chain is None else f'{text[:-1]},"chain":{json_text(chain)}}}'
+
+
+def _copy_insert(conn, table: str, columns: tuple[str, ...], rows: list[dict],
+                 text_of: dict[str, bytes]) -> set[str]:
     """PostgreSQL: COPY into a per-connection temp table, then one INSERT … ON CONFLICT."""
     raw = conn.connection.driver_connection
     cols = ", ".join(columns)
@@ -93,7 +117,7 @@ def _copy_insert(conn, table: str, columns: tuple[str, ...], rows: list[dict]) -
                     f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
         with cur.copy(f"COPY {table}_in ({cols}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([json_text(row[c]) if c == "record" else row[c]
+                copy.write_row([_record_text(row, text_of) if c == "record" else row[c]
                                 for c in columns])
         cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {table}_in "
                     f"ON CONFLICT (id) DO NOTHING RETURNING id")
@@ -114,11 +138,11 @@ def _generic_insert(conn, model, rows: list[dict]) -> set[str]:
     return stored
 
 
-def _insert(conn, model, columns, rows) -> set[str]:
+def _insert(conn, model, columns, rows, text_of: dict[str, bytes]) -> set[str]:
     if not rows:
         return set()
     if conn.dialect.name == "postgresql":
-        return _copy_insert(conn, model.__tablename__, columns, rows)
+        return _copy_insert(conn, model.__tablename__, columns, rows, text_of)
     return _generic_insert(conn, model, rows)
 
 
@@ -172,19 +196,6 @@ def _forward(conn, rows: list[dict], stored: set[str], text_of: dict[str, bytes]
     queue_forwarded(conn, entries, created_at=now)
 
 
-def _chain_entries(items: list, texts: list[bytes] | None, hall: HubHall):
-    """(origin, id, record, its text or None) of each record whose origin this sender may
-    name."""
-    for i, item in enumerate(items):
-        # A record without a link (a hall before the chain) has nothing to check.
-        if isinstance(item, dict) and item.get("chain") is not None:
-            try:
-                yield (tenancy.origin_of(item, hall), record_id(item), item,
-                       None if texts is None else texts[i])
-            except Rejected:
-                continue
-
-
 def _drop_mismatched(ids: set[str], ratings: list, events: list, outcome: Outcome):
     """A record whose content is not what its link's hash covers is refused (and is an
     incident): it is not the record the hall wrote."""
@@ -235,14 +246,15 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime,
     outcome = Outcome()
     if lines is not None:
         outcome.rejected.extend(lines.refused)
-    ratings, events, text_of = split_items(items, hall, hall_key, now, outcome, texts)
-    screened = chain_check.screen(_chain_entries(items, texts, hall))
-    ratings, events = _drop_mismatched(screened.mismatched, ratings, events, outcome)
+    split = split_items(items, hall, hall_key, now, outcome, texts)
+    text_of = split.text_of
+    screened = chain_check.screen(split.linked)
+    ratings, events = _drop_mismatched(screened.mismatched, split.ratings, split.events, outcome)
     conn = db.session.connection()
-    stored = _insert(conn, HubRating, RATING_COLUMNS, ratings)
+    stored = _insert(conn, HubRating, RATING_COLUMNS, ratings, text_of)
     events, foreign = tenancy.without_foreign_events(conn, events)
     outcome.conflict.extend(foreign)
-    stored |= _insert(conn, HubRatingEvent, EVENT_COLUMNS, events)
+    stored |= _insert(conn, HubRatingEvent, EVENT_COLUMNS, events, text_of)
     note_forwarded_appeals(conn, events, stored, now)
     touched = {row["rating_id"] for row in events if row["id"] in stored}
     touched |= _ratings_with_events(conn, {r["id"] for r in ratings if r["id"] in stored})
