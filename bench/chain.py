@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import rate_http  # noqa: E402
 from bench import sync as sync_bench  # noqa: E402
-from kiosk import create_app  # noqa: E402
+from kiosk import collector, create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
 from kiosk.hub import keys  # noqa: E402
 from kiosk.integrity.chain import GENESIS  # noqa: E402
@@ -257,9 +257,10 @@ def cpu_hub_rounds(work: Path, rounds: int) -> dict[bool, list[float]]:
 
                     def ingest(body=body, hall=hall, key=key):
                         # As the hub's route reads a batch (kiosk/hub/routes.py), then stores it.
-                        lines = decode_lines(body)
-                        ingest_batch(hall, key, {**lines.header, "items": lines.items},
-                                     utcnow(), lines)
+                        with collector.paused():
+                            lines = decode_lines(body)
+                            ingest_batch(hall, key, {**lines.header, "items": lines.items},
+                                         utcnow(), lines)
 
                     results[chained].append(_cpu_per_item(ingest, n))
                     print(f"cpu hub round {i} chain {'on ' if chained else 'off'}: "
