@@ -27,6 +27,7 @@ from tests.conftest import free_port
 
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 HALL_CODE = "530102-WH"
+CITY = "CITY-KM"  # a city hub between the hall and the province (hub_app)
 
 
 @contextlib.contextmanager
@@ -162,3 +163,21 @@ def relink(text: str, seq: int, prev: str) -> tuple[str, str]:
     (envelope, text)."""
     link = Link(seq, prev, digest(prev, text.encode()))
     return json.dumps(envelope(link)), text
+
+
+@pytest.fixture
+def city(app, hub_app, hub_url, tmp_path):
+    """The city hub on a PostgreSQL schema of its own, forwarding to the province
+    (hub_app), serving the hall (app)."""
+    province_key = add_hall(hub_app, CITY, "昆明市", may_forward=True, forwards_for=[HALL_CODE])
+    (tmp_path / "city_key").write_text(province_key)
+    with pg_schema() as url, hub(tmp_path / "city", url, SYNC_URL=hub_url, SYNC_HALL_ID=CITY,
+                                 SYNC_KEY_FILE=str(tmp_path / "city_key"),
+                                 SYNC_BATCH_SIZE=3) as city_app:
+        server, thread, city_url = serve(city_app)
+        configure_hall(app, city_url, add_hall(city_app))
+        try:
+            yield city_app
+        finally:
+            server.close()
+            thread.join(timeout=5)

@@ -19,7 +19,7 @@ from flask_login import current_user
 from kiosk import collector
 from kiosk.auth.decorators import role_required
 from kiosk.extensions import db
-from kiosk.hub import bp, chain_check, drilldown, forwarded_appeals
+from kiosk.hub import bp, chain_check, drilldown, forwarded_appeals, restore_relay, tenancy
 from kiosk.hub.auth import Refused, authenticate
 from kiosk.hub.ingest import ingest_batch
 from kiosk.hub.published import published_config
@@ -28,6 +28,8 @@ from kiosk.integrity.chain import is_hash
 from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
 from kiosk.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN
+from kiosk.sync.client import HubError
+from kiosk.sync.settings import NotConfigured
 from kiosk.sync.wire import (
     LINES_TYPE,
     MAX_BATCH_RECORDS,
@@ -102,10 +104,12 @@ def receive_batch():
 
 @bp.post("/api/v1/integrity/restore")
 def declare_restore():
-    """A hall restored from a backup says where its chain now ends (audited here too)."""
+    """A hall restored from a backup says where its chain now ends (audited here too); a
+    hub below passes such a declaration up for a hall it forwards for (body "hall"). A hub
+    that forwards the hall's records passes it up first (kiosk/hub/restore_relay.py)."""
     raw = request.get_data(cache=False)
     try:
-        hall, _key = authenticate(request, raw)
+        sender, _key = authenticate(request, raw)
     except Refused as exc:
         return _refusal(exc)
     try:
@@ -118,12 +122,39 @@ def declare_restore():
     if (type(seq) is not int or seq < 0 or not is_hash(digest)
             or not isinstance(note, str) or not note.strip()):
         abort(400, "seq (integer), hash (64 hex digits) and a note are required")
-    answer = chain_check.declare_restore(db.session.connection(), hall.code, seq, digest,
+    hall = body.get("hall", sender.code)
+    if not isinstance(hall, str) or not hall:
+        abort(400, "hall, if given, is a hall code")
+    if hall != sender.code and not tenancy.forwards(sender, hall):
+        abort(403, f"{sender.code} does not forward for hall {hall}: it may declare a "
+                   "restore only for itself and the halls it forwards for")
+    upstream = _passed_up(hall, seq, digest, note)
+    answer = chain_check.declare_restore(db.session.connection(), hall, seq, digest,
                                          note, utcnow())
-    audit(f"hall:{hall.code}", "declare_restore", "hub_chain_head", hall.code,
-          after={**answer, "hash": digest, "note": note[:300]})
+    actor = f"hall:{hall}" if hall == sender.code else f"hub:{sender.code} for hall:{hall}"
+    audit(actor, "declare_restore", "hub_chain_head", hall,
+          after={**answer, "hash": digest, "note": note[:300],
+                 **({"upstream": upstream} if upstream is not None else {})})
     db.session.commit()
-    return _json_answer(answer)
+    return _json_answer({**answer, "upstream": upstream} if upstream is not None else answer)
+
+
+def _passed_up(hall: str, seq: int, digest: str, note: str) -> dict | None:
+    """The hub above's answer to the hall's declaration, None if this hub forwards nothing.
+    Aborts (declaring nothing) while the hall's records are still on their way up, or if
+    the hub above cannot be reached or refuses."""
+    try:
+        settings = restore_relay.upstream_hub(current_app)
+    except NotConfigured as exc:
+        abort(502, f"this hub forwards to a hub above but cannot reach it: {exc}")
+    if settings is None:
+        return None
+    if restore_relay.pending_for(db.session.connection(), hall):
+        abort(409, "records of this hall are still on their way upstream; try again shortly")
+    try:
+        return restore_relay.declare_above(settings, hall, seq, digest, note)
+    except HubError as exc:
+        abort(502, f"the hub above did not take the declaration: {exc}")
 
 
 @bp.get("/api/v1/config")

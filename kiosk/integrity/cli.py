@@ -56,6 +56,10 @@ def declare_restore_command(note: str, actor: str) -> None:
     db.session.commit()
     click.echo(f"declared: chain restored to seq {head.seq}; the hub had seq "
                f"{answer.get('hub_seq_before')}, set aside {answer.get('retired')} later links")
-    if not answer.get("matches", True):
-        click.echo("the hub knew a different record at that seq: it recorded an incident",
+    above = answer.get("upstream")
+    if isinstance(above, dict):
+        click.echo(f"passed up: the hub above had seq {above.get('hub_seq_before')}, "
+                   f"set aside {above.get('retired')} later links")
+    if any(isinstance(a, dict) and not a.get("matches", True) for a in (answer, above)):
+        click.echo("a hub knew a different record at that seq: it recorded an incident",
                    err=True)

@@ -16,6 +16,17 @@ class HubError(RuntimeError):
     """The hub could not be reached or did not answer with a usable result."""
 
 
+def _refusal(status: int, content: bytes) -> str:
+    """A refusal as people read it: the hub's own message where it gave one (JSON)."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("message") or body.get("error"), str):
+        return f"HTTP {status}: {body.get('message') or body['error']}"[:400]
+    return f"HTTP {status}: {content[:300]!r}"
+
+
 class HubClient:
     def __init__(self, settings: SyncSettings, clock=time.time, transport=None):
         import httpx
@@ -41,7 +52,7 @@ class HubClient:
         except httpx.HTTPError as exc:
             raise HubError(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
-            raise HubError(f"HTTP {response.status_code}: {content[:300]!r}")
+            raise HubError(_refusal(response.status_code, content))
         try:
             return json.loads(content)
         except ValueError as exc:
@@ -56,10 +67,14 @@ class HubClient:
             raise HubError("answer lacks stored/duplicate/rejected")
         return answer
 
-    def declare_restore(self, *, seq: int, digest: str, note: str) -> dict:
-        """Tells the hub this hall's chain was rewound to (seq, digest) by a restore."""
-        body = json.dumps({"seq": seq, "hash": digest, "note": note},
-                          ensure_ascii=False).encode()
+    def declare_restore(self, *, seq: int, digest: str, note: str,
+                        hall: str | None = None) -> dict:
+        """Tells the hub a hall's chain was rewound to (seq, digest) by a restore: this
+        hall's, or (a hub passing a declaration up) that of `hall`, whose records it forwards."""
+        declared = {"seq": seq, "hash": digest, "note": note}
+        if hall is not None:
+            declared["hall"] = hall
+        body = json.dumps(declared, ensure_ascii=False).encode()
         return self._request("POST", RESTORE_PATH, body, {"Content-Type": "application/json"})
 
     def fetch_config(self) -> dict:

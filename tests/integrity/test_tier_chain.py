@@ -12,38 +12,9 @@ from kiosk.sync import settings
 from kiosk.sync.client import HubClient
 from kiosk.sync.wire import encode_batch
 from kiosk.sync.worker import Worker, drain
-from tests.hubkit import (
-    HALL_CODE,
-    add_hall,
-    configure_hall,
-    hub,
-    hub_ids,
-    hub_incidents,
-    make_ratings,
-    pg_schema,
-    serve,
-)
+from tests.hubkit import CITY, HALL_CODE, hub_ids, hub_incidents, make_ratings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
-CITY = "CITY-KM"
-
-
-@pytest.fixture
-def city(app, hub_app, hub_url, tmp_path):
-    """The city hub on a PostgreSQL schema of its own, forwarding to the province
-    (hub_app), serving the hall (app)."""
-    province_key = add_hall(hub_app, CITY, "昆明市", may_forward=True, forwards_for=[HALL_CODE])
-    (tmp_path / "city_key").write_text(province_key)
-    with pg_schema() as url, hub(tmp_path / "city", url, SYNC_URL=hub_url, SYNC_HALL_ID=CITY,
-                                 SYNC_KEY_FILE=str(tmp_path / "city_key"),
-                                 SYNC_BATCH_SIZE=3) as city_app:
-        server, thread, city_url = serve(city_app)
-        configure_hall(app, city_url, add_hall(city_app))
-        try:
-            yield city_app
-        finally:
-            server.close()
-            thread.join(timeout=5)
 
 
 def sync(app, parallel: int = 1):
