@@ -1,7 +1,6 @@
 """A hub supervisor marks an integrity incident as reviewed with a comment: audited, the
 incident kept as found, /metrics counting the unreviewed ones apart."""
 import re
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,11 +11,10 @@ from kiosk.auth.cli import create_user
 from kiosk.extensions import db
 from kiosk.models import AuditLog, HubIntegrityIncident
 from kiosk.models.base import utcnow
+from tests.revisions import revisions
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 PASSWORD = "correct horse battery staple"
-REVISION_FILE = next(Path(__file__).resolve().parent.parent.parent.glob(
-    "migrations/versions/*_incident_review.py"))
 FOUND = {"hall_code": "530102-WH", "kind": "gap", "seq_from": 2, "seq_to": 3, "count": 1,
          "record_id": None, "detail": "confirmed to the hall, never received",
          "batch_id": "b-1"}
@@ -93,15 +91,10 @@ def test_an_auditor_sees_incidents_but_cannot_review(hub_app):
         db.session.remove()
 
 
-def _revisions() -> tuple[str, str]:
-    namespace: dict = {}
-    exec(compile(REVISION_FILE.read_text(), str(REVISION_FILE), "exec"), namespace)
-    return namespace["down_revision"], namespace["revision"]
-
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_migration_keeps_incidents_unreviewed(tmp_path, pg_url, engine):
-    before, mine = _revisions()
+    before, mine = revisions("incident_review")
     url = f"sqlite:///{tmp_path / 'hub.db'}" if engine == "sqlite" else pg_url
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "ROLE": "hub",
                       "SQLALCHEMY_DATABASE_URI": url})

@@ -1,6 +1,5 @@
 """The hash chain's revision, upgraded from the one before it with a hall's data in place."""
 import json
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -8,14 +7,7 @@ from flask_migrate import upgrade
 from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.integrity.chain import check_run
-
-REVISION_FILE = next(Path("migrations/versions").glob("*_hash_chain.py"))
-
-
-def _revisions() -> tuple[str, str]:
-    namespace: dict = {}
-    exec(compile(REVISION_FILE.read_text(), str(REVISION_FILE), "exec"), namespace)
-    return namespace["down_revision"], namespace["revision"]
+from tests.revisions import revisions
 
 
 def _outbox_row(conn, record_id: str, sent: bool, **extra):
@@ -29,7 +21,7 @@ def _outbox_row(conn, record_id: str, sent: bool, **extra):
 
 
 def test_waiting_records_become_the_chain_and_sent_ones_stay(tmp_path):
-    before, mine = _revisions()
+    before, mine = revisions("hash_chain")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
     with app.app_context():

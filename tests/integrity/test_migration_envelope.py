@@ -3,7 +3,6 @@ records in the outbox, on a hall (SQLite) and a forwarding hub (PostgreSQL): eve
 made before verifies over the text the outbox now keeps, and downgrade gives the records
 back as they were."""
 import json
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,14 +12,7 @@ from kiosk import close_app, create_app
 from kiosk.extensions import db
 from kiosk.integrity.chain import GENESIS, link_of, linked, text_matches
 from kiosk.integrity.local import verify
-
-REVISION_FILE = next(Path("migrations/versions").glob("*_record_envelope.py"))
-
-
-def _revisions() -> tuple[str, str]:
-    namespace: dict = {}
-    exec(compile(REVISION_FILE.read_text(), str(REVISION_FILE), "exec"), namespace)
-    return namespace["down_revision"], namespace["revision"]
+from tests.revisions import revisions
 
 
 def _record(rid: str) -> dict:
@@ -37,7 +29,7 @@ def _insert(conn, rid: str, payload: dict, seq=None):
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_links_made_before_verify_over_the_kept_text(tmp_path, pg_url, engine):
-    before, mine = _revisions()
+    before, mine = revisions("record_envelope")
     url = f"sqlite:///{tmp_path / 'hall.db'}" if engine == "sqlite" else pg_url
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
                       "SQLALCHEMY_DATABASE_URI": url})

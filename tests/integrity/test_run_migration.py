@@ -1,7 +1,6 @@
 """The hub's links become runs: the revision upgraded from the one before it with links in
 place, on SQLite and on PostgreSQL."""
 import contextlib
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -10,14 +9,7 @@ from flask_migrate import downgrade, upgrade
 from kiosk import create_app
 from kiosk.extensions import db
 from tests.hubkit import pg_schema
-
-REVISION_FILE = next(Path("migrations/versions").glob("*_hub_chain_runs.py"))
-
-
-def _revisions() -> tuple[str, str]:
-    namespace: dict = {}
-    exec(compile(REVISION_FILE.read_text(), str(REVISION_FILE), "exec"), namespace)
-    return namespace["down_revision"], namespace["revision"]
+from tests.revisions import revisions
 
 
 def h(n: int) -> str:
@@ -50,7 +42,7 @@ def _database(kind: str, tmp_path):
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql",
                                                          marks=pytest.mark.postgres)])
 def test_links_become_runs_and_the_table_goes(kind, tmp_path):
-    before, mine = _revisions()
+    before, mine = revisions("hub_chain_runs")
     with _database(kind, tmp_path) as url:
         app = create_app({"ROLE": "hub", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
                           "SQLALCHEMY_DATABASE_URI": url})
