@@ -67,6 +67,10 @@ class SQLiteStorage(Storage):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.path = uri.split("://", 1)[1]
         self._local = threading.local()
+        # Every thread's connection, so close() can end them all (threads of a server that
+        # stops may outlive the app; their connections would stay open with them).
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
         self._conn()  # create the file and table now: a bad path fails at start, not later
 
     @property
@@ -77,7 +81,11 @@ class SQLiteStorage(Storage):
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
             new_file = not Path(self.path).exists()
-            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            # Used by this thread only; closed by whichever thread calls close().
+            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None,
+                                   check_same_thread=False)
+            with self._opened_lock:
+                self._opened.append(conn)
             if new_file:
                 os.chmod(self.path, 0o600)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -88,11 +96,12 @@ class SQLiteStorage(Storage):
         return conn
 
     def close(self) -> None:
-        """Closes the calling thread's connection (other threads' close when they end)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        """Closes every thread's connection: the storage is done with (the app closes)."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
             conn.close()
-            self._local.conn = None
+        self._local.conn = None
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()

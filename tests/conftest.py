@@ -47,6 +47,21 @@ def api_headers(app):
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.fixture
+def closes():
+    """closes(app) gives the app back and closes it (close_app) when the test ends: for
+    apps a test makes itself, so their files are not left open for the tests after."""
+    apps = []
+
+    def keep(app):
+        apps.append(app)
+        return app
+
+    yield keep
+    for app in apps:
+        close_app(app)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -161,7 +161,7 @@ def test_dashboard_behind_login(hall, hub_app, hub_url):
     assert HALL_CODE in page and "75.00%" in page
 
 
-def test_a_city_hub_forwards_to_the_province(hall, hub_app, hub_url, tmp_path, pg_url):
+def test_a_city_hub_forwards_to_the_province(hall, hub_app, hub_url, tmp_path, pg_url, closes):
     """Tiers: the city hub stores, queues in its own outbox, and its daemon forwards with
     the origin hall kept (the province trusts the city hub to name it)."""
     import secrets
@@ -170,10 +170,11 @@ def test_a_city_hub_forwards_to_the_province(hall, hub_app, hub_url, tmp_path, p
 
     province_key = add_hall(hub_app, "CITY-KM", "昆明市", may_forward=True,
                             forwards_for=[HALL_CODE])
-    city = create_app({"TESTING": True, "ROLE": "hub", "INSTANCE_PATH": str(tmp_path / "city"),
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'city.db'}",
-                       "SECRET_KEY": secrets.token_hex(8), "SYNC_URL": hub_url,
-                       "SYNC_HALL_ID": "CITY-KM", "SYNC_KEY_FILE": str(tmp_path / "ck")})
+    city = closes(create_app({
+        "TESTING": True, "ROLE": "hub", "INSTANCE_PATH": str(tmp_path / "city"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'city.db'}",
+        "SECRET_KEY": secrets.token_hex(8), "SYNC_URL": hub_url,
+        "SYNC_HALL_ID": "CITY-KM", "SYNC_KEY_FILE": str(tmp_path / "ck")}))
     (tmp_path / "ck").write_text(province_key)
     with city.app_context():
         db.create_all()

@@ -285,16 +285,17 @@ def _synced_then_restored(hall, tmp_path):
         **{k: hall.config[k] for k in ("SYNC_URL", "SYNC_HALL_ID", "SYNC_KEY_FILE")}})
 
 
-def test_an_undeclared_restore_is_reported_as_a_rewritten_chain(hall, hub_app, tmp_path):
-    hall = _synced_then_restored(hall, tmp_path)
+def test_an_undeclared_restore_is_reported_as_a_rewritten_chain(hall, hub_app, tmp_path,
+                                                                closes):
+    hall = closes(_synced_then_restored(hall, tmp_path))
     make_ratings(hall, 2)  # new ratings take seq 4 and 5 again
     sync(hall)
     assert incidents(hub_app) == [(HALL_CODE, "conflict", 4, 5)]
 
 
 def test_a_declared_restore_is_not_tampering_and_is_audited_at_both_ends(hall, hub_app,
-                                                                        tmp_path):
-    hall = _synced_then_restored(hall, tmp_path)
+                                                                        tmp_path, closes):
+    hall = closes(_synced_then_restored(hall, tmp_path))
     out = hall.test_cli_runner().invoke(args=[
         "integrity", "declare-restore", "--actor", "张工", "--note", "硬盘损坏，用昨晚的备份恢复"])
     assert out.exit_code == 0, out.output

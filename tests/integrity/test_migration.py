@@ -20,10 +20,10 @@ def _outbox_row(conn, record_id: str, sent: bool, **extra):
          "sent": "2026-11-02 09:01:00" if sent else None})
 
 
-def test_waiting_records_become_the_chain_and_sent_ones_stay(tmp_path):
+def test_waiting_records_become_the_chain_and_sent_ones_stay(tmp_path, closes):
     before, mine = revisions("hash_chain")
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
+    app = closes(create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+                             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"}))
     with app.app_context():
         upgrade(revision=before)
         with db.engine.begin() as conn:

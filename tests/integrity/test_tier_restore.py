@@ -79,8 +79,8 @@ def hall_head(hall) -> tuple[int, str]:
 
 
 def test_a_declared_restore_reaches_the_province_and_is_audited_at_both_hubs(
-        app, city, hub_app, tmp_path):
-    hall = restored_after(app, city, tmp_path)
+        app, city, hub_app, tmp_path, closes):
+    hall = closes(restored_after(app, city, tmp_path))
     out = declare(hall)
     assert out.exit_code == 0, out.output
     assert "set aside 2" in out.output and "passed up: the hub above had seq 5" in out.output
@@ -95,8 +95,8 @@ def test_a_declared_restore_reaches_the_province_and_is_audited_at_both_hubs(
 
 
 def test_a_declaration_the_province_took_but_the_city_did_not_can_be_made_again(
-        app, city, hub_app, tmp_path):
-    hall = restored_after(app, city, tmp_path)
+        app, city, hub_app, tmp_path, closes):
+    hall = closes(restored_after(app, city, tmp_path))
     seq, digest = hall_head(hall)
     # As if the city passed the declaration up and then failed before its own commit:
     assert city_declares(city, HALL_CODE, seq, digest)["retired"] == 2
@@ -112,8 +112,8 @@ def test_a_declaration_the_province_took_but_the_city_did_not_can_be_made_again(
 
 
 def test_no_declaration_while_the_city_still_holds_the_halls_records(app, city, hub_app,
-                                                                    tmp_path):
-    hall = restored_after(app, city, tmp_path, city_drained=False)
+                                                                    tmp_path, closes):
+    hall = closes(restored_after(app, city, tmp_path, city_drained=False))
     assert pending(city) == 2
     out = declare(hall)
     assert out.exit_code != 0
@@ -126,8 +126,8 @@ def test_no_declaration_while_the_city_still_holds_the_halls_records(app, city, 
 
 
 def test_nothing_is_declared_at_the_city_when_the_province_refuses(app, city, hub_app,
-                                                                  tmp_path):
-    hall = restored_after(app, city, tmp_path)
+                                                                  tmp_path, closes):
+    hall = closes(restored_after(app, city, tmp_path))
     with hub_app.app_context():  # the province no longer takes the hall from the city
         db.session.execute(sa.update(HubHall).where(HubHall.code == CITY)
                            .values(forwards_for=[]))
