@@ -76,7 +76,9 @@ def live_server(app):
     # Touchscreens' held state requests may take 2 of the 4 threads (kiosk.serve gives them
     # threads of their own); a closed page's request stays held until its state changes.
     app.config["KIOSK_STATE_WAITERS"] = 2
-    server = create_server(app, host="127.0.0.1", port=port, threads=4, asyncore_use_poll=True)
+    server = create_server(app, host="127.0.0.1", port=port, threads=4, asyncore_use_poll=True,
+                           # its loop notices close() within this, not 1 s
+                           asyncore_loop_timeout=0.05)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"

@@ -90,7 +90,9 @@ def hall_key(hub_app) -> str:
 
 def serve(app):
     port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4, asyncore_use_poll=True)
+    server = create_server(app, host="127.0.0.1", port=port, threads=4, asyncore_use_poll=True,
+                           # its loop notices close() within this, not 1 s
+                           asyncore_loop_timeout=0.05)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     return server, thread, f"http://127.0.0.1:{port}"

@@ -48,7 +48,9 @@ class Gateway:
 
 def serve(gateway: Gateway):
     port = free_port()
-    server = create_server(gateway, host="127.0.0.1", port=port, threads=2, asyncore_use_poll=True)
+    server = create_server(gateway, host="127.0.0.1", port=port, threads=2, asyncore_use_poll=True,
+                           # its loop notices close() within this, not 1 s
+                           asyncore_loop_timeout=0.05)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     return f"http://127.0.0.1:{port}/sms/send", server, thread
