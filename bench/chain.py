@@ -59,7 +59,7 @@ UNCHAINED_SERVER = ("import sys; import kiosk.sync.queue as q; "
 def unlinked_rows(conn, records, texts, at):
     """queue_outbox's rows as the chain-off variant writes them: no link, no envelope."""
     from kiosk.sync import queue
-    return [queue._row(r, t, {}, None, at) for r, t in zip(records, texts, strict=True)]
+    return [queue.outbox_row(r, t, {}, None, at) for r, t in zip(records, texts, strict=True)]
 
 
 def touch_round(work: Path, chained: bool, args) -> float:

@@ -2,10 +2,11 @@
 
 screen() is pure: it reads each record's link and rejects a record whose content is not
 what its hash covers. note_links() runs last in the batch's transaction: it holds the
-hall's head row, joins the links to the runs of seqs received before (kiosk/hub/chain_runs.py:
-normally one UPDATE of the hall's one run per batch; the links themselves stay in the stored
-records), moves the verified head forward and writes an incident for every break. Records that verify are
-stored whatever else is wrong; nothing is repaired.
+hall's head row, joins the links to the runs of seqs received before
+(kiosk/hub/chain_runs.py: normally one UPDATE of the hall's one run per batch; the links
+themselves stay in the stored records), moves the verified head forward and writes an
+incident for every break. Records that verify are stored whatever else is wrong; nothing
+is repaired.
 
 A gap is only judged below the sending hall's `low` (its oldest record the hub has not
 confirmed): batches sent in parallel or retried may arrive out of order, but a record

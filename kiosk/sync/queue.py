@@ -64,7 +64,8 @@ def _connection(conn_or_session):
     return conn_or_session.connection()
 
 
-def _row(record: dict, text: str, env: dict, seq: int | None, at: datetime) -> dict:
+def outbox_row(record: dict, text: str, env: dict, seq: int | None, at: datetime) -> dict:
+    """One outbox row: the record's text as stored, its envelope (None when empty)."""
     return {"kind": record["kind"], "record_id": record["id"], "payload": text,
             "envelope": json_text(env) if env else None, "created_at": at, "dead": False,
             "seq": seq}
@@ -80,7 +81,7 @@ def _insert(conn, rows: list[dict]) -> None:
 def linked_rows(conn, records, texts: list[str], at: datetime) -> list[dict]:
     """The outbox rows of the hall's own records, each the next link of its chain."""
     links = link_records(conn, texts)
-    return [_row(r, text, envelope(link), link.seq, at)
+    return [outbox_row(r, text, envelope(link), link.seq, at)
             for r, text, link in zip(records, texts, links, strict=True)]
 
 
@@ -105,6 +106,6 @@ def queue_forwarded(conn_or_session, entries, created_at: datetime | None = None
     rows = []
     for record, text, env in entries:
         check_record(record)
-        rows.append(_row(record, text, env, None, at))
+        rows.append(outbox_row(record, text, env, None, at))
     if rows:
         _insert(_connection(conn_or_session), rows)

@@ -160,7 +160,8 @@ class Worker:
         store.settle(self.engine, now, confirmed=[], unanswered=[],
                      rejected={c.row_id: "stored text holds a line break" for c in bad})
         self._note_settled(len(bad), len(bad))
-        return [c for c in claimed if c not in bad], bad
+        parked = {c.row_id for c in bad}
+        return [c for c in claimed if c.row_id not in parked], bad
 
     def report_chain(self, now: datetime) -> None:
         """Once the outbox is drained, an empty batch tells the hub where the chain stands
