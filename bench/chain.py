@@ -97,9 +97,7 @@ def drain_round(work: Path, hub_url: str, hall_code: str, key: str, chained: boo
         db.create_all()
         seed_demo()
         db.engine.dispose()
-    sync_bench.make_backlog(hall_dir / "hall.db", n)
-    if chained:
-        sync_bench.chain_backlog(hall_dir / "hall.db")
+    sync_bench.make_backlog(hall_dir / "hall.db", n, chained)
     settings.configure(hall_dir, hub_url, hall_code, key)
     hall.config.update(SYNC_URL=hub_url, SYNC_HALL_ID=hall_code,
                        SYNC_KEY_FILE=str(hall_dir / "sync_key"),

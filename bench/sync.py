@@ -63,53 +63,53 @@ def payloads(n: int, start):
         yield r, json_text(rating_record(r, FACTS))  # as queue_outbox stores it
 
 
-def make_backlog(db_file: Path, n: int) -> None:
+def make_backlog(db_file: Path, n: int, chained: bool = True) -> None:
+    """n ratings and their outbox rows, bulk-inserted; chained: each row written with its
+    link as queue_outbox writes it (one insert, the link in the row from the start), and
+    the hall's chain head after the last."""
     con = sqlite3.connect(db_file)
     window_id = con.execute("SELECT id FROM window WHERE code='A01'").fetchone()[0]
     start = utcnow() - timedelta(days=20)
     now = str(utcnow())
+    seq, prev = 0, GENESIS
     rows_r, rows_o = [], []
     for r, text in payloads(n, start):
         rows_r.append((r.id.hex, r.level, 5, "evaluator", window_id, json.dumps(r.reasons),
                        r.reason_version, r.comment, str(r.rated_at), now))
-        rows_o.append(("rating", str(r.id), text, now))
+        rows_o.append(["rating", str(r.id), text, now, None, None])
         if len(rows_r) == 50_000:
-            _flush(con, rows_r, rows_o)
-    _flush(con, rows_r, rows_o)
+            seq, prev = _flush(con, rows_r, rows_o, seq, prev, chained)
+    seq, prev = _flush(con, rows_r, rows_o, seq, prev, chained)
+    if chained:
+        con.execute("INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?)", (seq, prev))
+        con.commit()
     con.close()
 
 
-def _flush(con, rows_r, rows_o):
+def _flush(con, rows_r, rows_o, seq: int, prev: str, chained: bool) -> tuple[int, str]:
+    if chained and rows_o:
+        for row, (env, _) in zip(rows_o, link_texts([r[2] for r in rows_o], seq, prev),
+                                 strict=True):
+            seq += 1
+            row[4:] = env, seq
+        prev = json.loads(rows_o[-1][4])["chain"]["hash"]
     con.executemany(
         "INSERT INTO rating (id, level, scale, channel, window_id, reasons, reason_version,"
         " comment, rated_at, created_at, uninvited, is_default, excluded)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,1,0,0)", rows_r)
     con.executemany(
-        "INSERT INTO outbox (kind, record_id, payload, created_at, attempts, dead)"
-        " VALUES (?,?,?,?,0,0)", rows_o)
+        "INSERT INTO outbox (kind, record_id, payload, created_at, envelope, seq, attempts,"
+        " dead) VALUES (?,?,?,?,?,?,0,0)", rows_o)
     con.commit()
     rows_r.clear()
     rows_o.clear()
+    return seq, prev
 
 
 def link_texts(texts: list[str], seq: int, prev: str) -> list[tuple[str, str]]:
     """(envelope, text) of each record text, linked on from (seq, prev) as the ledger does."""
     links = links_for((text.encode() for text in texts), seq, prev)
     return [(json_text(envelope(link)), text) for link, text in zip(links, texts, strict=True)]
-
-
-def chain_backlog(db_file: Path) -> None:
-    """Links the bulk-made backlog as queue_outbox links every record, in outbox order."""
-    con = sqlite3.connect(db_file)
-    rows = con.execute("SELECT id, payload FROM outbox WHERE seq IS NULL ORDER BY id").fetchall()
-    linked = link_texts([text for _, text in rows], 0, GENESIS)
-    con.executemany("UPDATE outbox SET envelope = ?, seq = ? WHERE id = ?",
-                    [(env, seq, row_id) for seq, ((row_id, _), (env, _))
-                     in enumerate(zip(rows, linked, strict=True), 1)])
-    last = json.loads(linked[-1][0])["chain"]["hash"] if linked else GENESIS
-    con.execute("INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?)", (len(rows), last))
-    con.commit()
-    con.close()
 
 
 def baseline_inserts(schema: str, texts: list[str]) -> float:
@@ -178,8 +178,7 @@ def main() -> None:
                 db.create_all()
                 seed_demo()
             t = time.perf_counter()
-            make_backlog(tmp / "hall.db", args.ratings)
-            chain_backlog(tmp / "hall.db")  # as the hall queues them: each record linked
+            make_backlog(tmp / "hall.db", args.ratings)  # each record linked, as queued
             print(f"backlog of {args.ratings} generated in {time.perf_counter() - t:.1f} s")
             settings.configure(tmp / "hall", f"http://127.0.0.1:{port}", HALL, key)
             hall_app.config.update(SYNC_URL=f"http://127.0.0.1:{port}", SYNC_HALL_ID=HALL,
