@@ -69,21 +69,27 @@ class Screened:
     mismatched: set[str]  # record ids to reject
 
 
+def read_link(record: dict) -> Link | BadLink | None:
+    """The record's link; None for a record sent without one (a hall, or a record queued,
+    before the chain existed); the BadLink if malformed, for screen() to report."""
+    try:
+        return link_of(record)
+    except BadLink as exc:
+        return exc
+
+
 def screen(entries) -> Screened:
-    """entries: (origin hall, record id, record, its text) for each record of the batch;
-    the text is None for a record sent as one JSON object (its canonical bytes count)."""
+    """entries: (origin hall, record id, its link by read_link(), record, its text) for each
+    linked record of the batch; the text is None for a record sent as one JSON object (its
+    canonical bytes count)."""
     out = Screened(defaultdict(list), defaultdict(list), set())
-    for hall, rid, record, text in entries:
+    for hall, rid, link, record, text in entries:
         rid = None if rid is None else rid[:36]  # as stored; the sender chose its length
-        try:
-            link = link_of(record)
-        except BadLink as exc:
-            out.findings[hall].append(Finding("bad_link", None, rid, str(exc)))
+        if isinstance(link, BadLink):
+            out.findings[hall].append(Finding("bad_link", None, rid, str(link)))
             if rid is not None:
                 out.mismatched.add(rid)
             continue
-        if link is None:
-            continue  # a hall (or a record queued) before the chain existed
         if not (content_matches(record, link) if text is None else text_matches(text, link)):
             out.findings[hall].append(Finding("hash_mismatch", link.seq, rid,
                                               "content differs from what was hashed"))
@@ -176,24 +182,17 @@ def _store_runs(conn, hall: str, before: list[Run], after: list[Run]) -> None:
             for r in added])
 
 
-def _chain_field(table, name: str):
-    return table.c.record[("chain", name)].as_string()
-
-
 def _stored_hashes(conn, hall: str, seqs) -> dict[int, set[str]]:
-    """The hashes in the hall's stored records at these seqs. No index serves this (the
-    links live inside the records): it reads all of the hall's records, so it is kept for
-    the rare cases, a seq received twice and a declared restore."""
+    """The hashes of the hall's stored records at these seqs (a seq received twice, a
+    declared restore), by the index on each record's link."""
     found: dict[int, set[str]] = defaultdict(set)
     seqs = sorted(set(seqs))
     if not seqs:
         return found
     for table in (HubRating.__table__, HubRatingEvent.__table__):
-        # Numeric: a hostile seq need not fit a bigint, and must not fail the query.
-        seq = sa.cast(_chain_field(table, "seq"), sa.Numeric)
-        for at, digest in conn.execute(sa.select(seq, _chain_field(table, "hash")).where(
-                table.c.origin_hall == hall, seq.in_(seqs))):
-            found[int(at)].add(digest)
+        for at, digest in conn.execute(sa.select(table.c.chain_seq, table.c.chain_hash).where(
+                table.c.origin_hall == hall, table.c.chain_seq.in_(seqs))):
+            found[at].add(digest)
     return found
 
 

@@ -18,16 +18,19 @@ from kiosk.hub import chain_check, keys, tenancy
 from kiosk.hub.forwarded_appeals import note_forwarded_appeals
 from kiosk.hub.sql import id_in
 from kiosk.hub.validate import Rejected, event_row, rating_row, record_id
-from kiosk.integrity.chain import NOT_CONTENT, canonical
+from kiosk.integrity.chain import Link, canonical
 from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent
 from kiosk.sync.queue import queue_forwarded
 from kiosk.sync.sealing import SealError, derive_key, seal, unseal
 from kiosk.sync.wire import Lines, json_text
 
+LINK_COLUMNS = ("chain_seq", "chain_prev", "chain_hash")
 RATING_COLUMNS = ("id", "origin_hall", "sender_hall", "rated_at", "level", "channel",
-                  "is_default", "excluded", "contact_sealed", "record", "received_at")
+                  "is_default", "excluded", "contact_sealed", "record", "received_at",
+                  *LINK_COLUMNS)
 EVENT_COLUMNS = ("id", "rating_id", "origin_hall", "event", "status", "due_at", "at",
-                 "record", "received_at")
+                 "record", "received_at", *LINK_COLUMNS)
+NO_LINK = (None, None, None)
 GENERIC_CHUNK = 400  # rows per multi-row INSERT where COPY is not available (SQLite)
 
 
@@ -62,8 +65,8 @@ class Split:
     ratings: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     text_of: dict[str, bytes] = field(default_factory=dict)  # by id, records sent as lines
-    # (origin, id, record, its text or None) of each linked record whose origin the sender
-    # may name, valid or not: its link is part of the chain either way.
+    # (origin, id, link, record, its text or None) of each linked record whose origin the
+    # sender may name, valid or not: its link is part of the chain either way.
     linked: list[tuple] = field(default_factory=list)
 
 
@@ -76,8 +79,9 @@ def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outc
             if not isinstance(item, dict):
                 raise Rejected("not_an_object")
             origin = tenancy.origin_of(item, hall)
-            if item.get("chain") is not None:
-                out.linked.append((origin, record_id(item), item, text))
+            link = chain_check.read_link(item)
+            if link is not None:
+                out.linked.append((origin, record_id(item), link, item, text))
             kind = item.get("kind")
             if kind == "rating":
                 row = rating_row(item, origin, hall.code, now)
@@ -89,6 +93,8 @@ def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outc
                 out.events.append(row)
             else:
                 raise Rejected("unknown_kind")
+            # A malformed link's record is refused by the chain check (screen).
+            row.update(zip(LINK_COLUMNS, link if isinstance(link, Link) else NO_LINK, strict=True))
             if text is not None:
                 out.text_of[row["id"]] = text
         except Rejected as exc:
@@ -97,14 +103,10 @@ def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outc
 
 
 def _record_text(row: dict, text_of: dict[str, bytes]) -> str:
-    """What the hub stores as the record: its text as received where it came as a line
-    (no re-encoding), with its link, which arrived beside it, added at the end."""
+    """What the hub stores as the record: its text as received where it came as a line,
+    the very bytes its link covers (no re-encoding)."""
     text = text_of.get(row["id"])
-    if text is None:
-        return json_text(row["record"])
-    chain = row["record"].get("chain")
-    text = text.decode().rstrip()
-    return text if chain is None else f'{text[:-1]},"chain":{json_text(chain)}}}'
+    return json_text(row["record"]) if text is None else text.decode().rstrip()
 
 
 def _copy_insert(conn, table: str, columns: tuple[str, ...], rows: list[dict],
@@ -186,12 +188,12 @@ def _forward(conn, rows: list[dict], stored: set[str], text_of: dict[str, bytes]
     for row in rows:
         if row["id"] not in stored:
             continue
-        record = row["record"]
-        content = {k: v for k, v in record.items() if k not in NOT_CONTENT}
+        content = row["record"]  # transport fields were taken out (kiosk/hub/validate.py)
+        linked = row["chain_seq"] is not None
         text = text_of.get(row["id"])
         if text is None:  # sent as one JSON object: its linked bytes are its canonical form
-            text = canonical(record) if "chain" in record else json_text(content).encode()
-        env = {"chain": record["chain"]} if "chain" in record else {}
+            text = canonical(content) if linked else json_text(content).encode()
+        env = {"chain": Link(*(row[c] for c in LINK_COLUMNS)).as_dict()} if linked else {}
         entries.append((content, text.decode(), {**env, "origin_hall": row["origin_hall"]}))
     queue_forwarded(conn, entries, created_at=now)
 

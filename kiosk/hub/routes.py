@@ -24,7 +24,7 @@ from kiosk.hub.auth import Refused, authenticate
 from kiosk.hub.ingest import ingest_batch
 from kiosk.hub.published import published_config
 from kiosk.i18n import select_locale
-from kiosk.integrity.chain import is_hash
+from kiosk.integrity.chain import MAX_SEQ, is_hash
 from kiosk.models.audit import audit
 from kiosk.models.base import utcnow
 from kiosk.ratings.levels import LEVEL_NAMES, LEVEL_NAMES_EN
@@ -119,7 +119,7 @@ def declare_restore():
     if not isinstance(body, dict):
         abort(400, "body is a JSON object")
     seq, digest, note = body.get("seq"), body.get("hash"), body.get("note")
-    if (type(seq) is not int or seq < 0 or not is_hash(digest)
+    if (type(seq) is not int or not 0 <= seq <= MAX_SEQ or not is_hash(digest)
             or not isinstance(note, str) or not note.strip()):
         abort(400, "seq (integer), hash (64 hex digits) and a note are required")
     hall = body.get("hall", sender.code)

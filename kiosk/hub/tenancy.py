@@ -50,19 +50,21 @@ def without_foreign_events(conn, events: list[dict]) -> tuple[list[dict], list[d
 
 
 def sort_known(conn, model, rows: list[dict]) -> tuple[list[str], list[dict]]:
-    """Rows not stored because their id exists: duplicates (same origin, same record) and
-    conflicts (anything else)."""
+    """Rows not stored because their id exists: duplicates (same origin, same record, same
+    link) and conflicts (anything else)."""
     if not rows:
         return [], []
     table = model.__table__
     stored = {
-        str(rid): (origin, record) for rid, origin, record in conn.execute(
-            sa.select(table.c.id, table.c.origin_hall, table.c.record)
+        str(rid): known for rid, *known in conn.execute(
+            sa.select(table.c.id, table.c.origin_hall, table.c.record, table.c.chain_seq,
+                      table.c.chain_hash)
             .where(id_in(conn, table.c.id, [r["id"] for r in rows])))
     }
     duplicates, conflicts = [], []
     for row in rows:
-        if stored.get(row["id"]) == (row["origin_hall"], row["record"]):
+        if stored.get(row["id"]) == [row["origin_hall"], row["record"], row["chain_seq"],
+                                     row["chain_hash"]]:
             duplicates.append(row["id"])
         else:
             conflicts.append({"id": row["id"], "reason": CONFLICT})

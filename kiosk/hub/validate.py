@@ -4,6 +4,7 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
+from kiosk.integrity.chain import NOT_CONTENT
 from kiosk.ratings.levels import SCALE_LEVELS
 from kiosk.ratings.record import CASE_STATUSES, CHANNEL_GBT, EVENT_TYPES, SCHEMA
 from kiosk.ratings.text import has_control_characters
@@ -80,8 +81,8 @@ def rating_row(item: dict, origin_hall: str, sender: str, now: datetime) -> dict
     if not isinstance(is_default, bool):
         raise Rejected("bad_is_default")
     stored = dict(item)
-    stored.pop("contact", None)
-    stored.pop("origin_hall", None)
+    for transport in NOT_CONTENT:  # the link is kept in columns, the phone sealed apart
+        stored.pop(transport, None)
     return {
         "id": rid,
         "origin_hall": origin_hall,
@@ -112,7 +113,8 @@ def event_row(item: dict, origin_hall: str, now: datetime) -> dict:
     if at > now + FUTURE_TOLERANCE:
         raise Rejected("at_in_future")  # newest wins: a far-future event would win forever
     stored = dict(item)
-    stored.pop("origin_hall", None)
+    for transport in NOT_CONTENT:
+        stored.pop(transport, None)
     return {
         "id": eid,
         "rating_id": rating_id,

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import orjson
 
 GENESIS = "0" * 64
+MAX_SEQ = 2**63 - 1  # what a hub's BIGINT column holds
 # Fields that are not the record's content, carried in its envelope: the link itself, and
 # what a sender adds on the way (the sealed phone number; the origin a forwarding hub names).
 NOT_CONTENT = frozenset(("chain", "contact", "origin_hall"))
@@ -100,8 +101,8 @@ def link_of(record: dict) -> Link | None:
     if not isinstance(chain, dict):
         raise BadLink("chain is not an object")
     seq, prev, digest = chain.get("seq"), chain.get("prev"), chain.get("hash")
-    if type(seq) is not int or seq < 1:
-        raise BadLink("chain.seq is not a positive integer")
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
+        raise BadLink("chain.seq is not a positive 64-bit integer")
     # Length only: a non-hex hash can never equal the hexdigest it is compared with.
     if not (isinstance(prev, str) and len(prev) == 64
             and isinstance(digest, str) and len(digest) == 64):

@@ -16,6 +16,14 @@ from kiosk.models.base import utcnow
 JSON_DOC = sa.JSON()
 
 
+def _chain_index(table: str) -> sa.Index:
+    """A hall's stored links by seq, for the rare look-ups (a seq received twice, a declared
+    restore); partial, so records without a link cost the index nothing."""
+    linked = sa.text("chain_seq IS NOT NULL")
+    return sa.Index(f"ix_{table}_chain", "origin_hall", "chain_seq",
+                    postgresql_where=linked, sqlite_where=linked)
+
+
 class HubHall(db.Model):
     """A hall (or a lower hub) allowed to send. Its HMAC key is stored AES-GCM-encrypted
     under the hub's master key (instance/hub_master_key): the hub must recompute HMACs."""
@@ -51,9 +59,16 @@ class HubRating(db.Model):
     case_due_at: Mapped[datetime | None]
     contact_sealed: Mapped[str | None] = mapped_column(sa.String(200))  # phone, master-key sealed
     record: Mapped[dict] = mapped_column(JSON_DOC)
+    # The record's link in its hall's hash chain (kiosk/integrity/chain.py), as it came
+    # beside the record; None for a record sent without one. The record itself is kept as
+    # the text the link covers.
+    chain_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    chain_prev: Mapped[str | None] = mapped_column(sa.String(64))
+    chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (sa.Index("ix_hub_rating_hall_rated", "origin_hall", "rated_at"),)
+    __table_args__ = (sa.Index("ix_hub_rating_hall_rated", "origin_hall", "rated_at"),
+                      _chain_index("hub_rating"))
 
 
 class HubRatingEvent(db.Model):
@@ -66,7 +81,15 @@ class HubRatingEvent(db.Model):
     due_at: Mapped[datetime | None]
     at: Mapped[datetime]
     record: Mapped[dict] = mapped_column(JSON_DOC)
+    # The record's link in its hall's hash chain (kiosk/integrity/chain.py), as it came
+    # beside the record; None for a record sent without one. The record itself is kept as
+    # the text the link covers.
+    chain_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    chain_prev: Mapped[str | None] = mapped_column(sa.String(64))
+    chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (_chain_index("hub_rating_event"),)
 
 
 class HubBatch(db.Model):

@@ -88,7 +88,8 @@ def hub(tmp_path):
 
 
 def note(conn, records, low=None, duplicates=()):
-    screened = chain_check.screen(("H", r["id"], r, None) for r in records)
+    screened = chain_check.screen(("H", r["id"], chain_check.read_link(r), r, None)
+                                  for r in records)
     chain_check.note_links(conn, screened, "H", (low, None), "b", NOW,
                            duplicates=set(duplicates))
 
