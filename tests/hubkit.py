@@ -23,7 +23,7 @@ from kiosk.models import HubHall, HubIntegrityIncident, HubRating, OutboxEntry, 
 from kiosk.models.reasons import SEED_REASONS
 from kiosk.ratings.service import record_rating
 from kiosk.sync import settings
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_server
 
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 HALL_CODE = "530102-WH"
@@ -102,8 +102,7 @@ def serve(app):
 def hub_url(hub_app):
     server, thread, url = serve(hub_app)
     yield url
-    server.close()
-    thread.join(timeout=5)
+    stop_server(server, thread)
 
 
 def configure_hall(app, url: str, key: str, **extra) -> None:
@@ -181,5 +180,4 @@ def city(app, hub_app, hub_url, tmp_path):
         try:
             yield city_app
         finally:
-            server.close()
-            thread.join(timeout=5)
+            stop_server(server, thread)
