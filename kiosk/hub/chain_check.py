@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.hub.chain_runs import Run, changes, fold, split, triage
 from kiosk.integrity.chain import (
@@ -84,7 +83,8 @@ def screen(entries) -> Screened:
     canonical bytes count)."""
     out = Screened(defaultdict(list), defaultdict(list), set())
     for hall, rid, link, record, text in entries:
-        rid = None if rid is None else rid[:36]  # as stored; the sender chose its length
+        # As stored; the sender chose its length (and, for a broken record, its type).
+        rid = rid[:36] if isinstance(rid, str) else None
         if isinstance(link, BadLink):
             out.findings[hall].append(Finding("bad_link", None, rid, str(link)))
             if rid is not None:
@@ -127,16 +127,28 @@ def forwarded_report(batch: dict) -> dict[str, int]:
     return out
 
 
-def _insert(conn):
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+# What every batch runs, as fixed text: building SQLAlchemy expressions for each batch cost
+# more CPU than the statements themselves. Plain SQL that PostgreSQL and SQLite both take.
+# The upsert locks the hall's head row (as SELECT … FOR UPDATE would) and reads it.
+_LOCK_HEAD = sa.text(
+    "INSERT INTO hub_chain_head (hall_code, seq, hash, updated_at) VALUES (:hall, 0, :genesis,"
+    " :now) ON CONFLICT (hall_code) DO UPDATE SET hall_code = excluded.hall_code"
+    " RETURNING seq, hash")
+_RUNS_AROUND = sa.text(
+    "SELECT first_seq, first_prev, last_seq, last_hash FROM hub_chain_run"
+    " WHERE hall_code = :hall AND retired_by = 0 AND last_seq >= :low AND first_seq <= :high")
+_GROW_RUN = sa.text(
+    "UPDATE hub_chain_run SET first_prev = :prev, last_seq = :last, last_hash = :digest"
+    " WHERE hall_code = :hall AND retired_by = 0 AND first_seq = :key")
+_MOVE_HEAD = sa.text(
+    "UPDATE hub_chain_head SET seq = :seq, hash = :hash, updated_at = :now,"
+    " reported_seq = COALESCE(:reported, reported_seq) WHERE hall_code = :hall"
+).bindparams(sa.bindparam("reported", type_=sa.BigInteger))
 
 
 def _lock_head(conn, hall: str, now: datetime) -> tuple[int, str | None]:
-    conn.execute(_insert(conn)(heads).values(hall_code=hall, seq=0, hash=GENESIS,
-                                             updated_at=now).on_conflict_do_nothing())
-    row = conn.execute(sa.select(heads.c.seq, heads.c.hash).where(heads.c.hall_code == hall)
-                       .with_for_update()).one()
-    return row.seq, row.hash
+    seq, digest = conn.execute(_LOCK_HEAD, {"hall": hall, "genesis": GENESIS, "now": now}).one()
+    return seq, digest
 
 
 def _live(hall: str):
@@ -152,8 +164,7 @@ _RUN_COLUMNS = (runs.c.first_seq, runs.c.first_prev, runs.c.last_seq, runs.c.las
 
 def _runs_around(conn, hall: str, low: int, high: int) -> list[Run]:
     """The live runs that cover or touch low..high (normally one: the hall's chain so far)."""
-    rows = conn.execute(sa.select(*_RUN_COLUMNS).where(
-        _live(hall), runs.c.last_seq >= low - 1, runs.c.first_seq <= high + 1))
+    rows = conn.execute(_RUNS_AROUND, {"hall": hall, "low": low - 1, "high": high + 1})
     return [_as_run(r) for r in rows]
 
 
@@ -166,15 +177,11 @@ def _run_from(conn, hall: str, seq: int) -> Run | None:
 
 def _store_runs(conn, hall: str, before: list[Run], after: list[Run]) -> None:
     gone, changed, added = changes(before, after)
-    key = sa.and_(_live(hall), runs.c.first_seq == sa.bindparam("key"))
     if gone:
         conn.execute(runs.delete().where(_live(hall), runs.c.first_seq.in_(gone)))
     if changed:
-        conn.execute(runs.update().where(key).values(
-            first_prev=sa.bindparam("prev"), last_seq=sa.bindparam("last"),
-            last_hash=sa.bindparam("digest")),
-            [{"key": r.first_seq, "prev": r.first_prev, "last": r.last_seq,
-              "digest": r.last_hash} for r in changed])
+        conn.execute(_GROW_RUN, [{"hall": hall, "key": r.first_seq, "prev": r.first_prev,
+                                  "last": r.last_seq, "digest": r.last_hash} for r in changed])
     if added:
         conn.execute(runs.insert(), [
             {"hall_code": hall, "retired_by": 0, "first_seq": r.first_seq,
@@ -235,8 +242,8 @@ def _note_hall_links(conn, hall: str, batch_links,
                      duplicates: set[str]) -> tuple[list[Run], list[Finding]]:
     """Joins the batch's links to the runs: the runs around the batch afterwards, and the
     breaks and conflicts found."""
-    before = _runs_around(conn, hall, min(lk.seq for lk, _ in batch_links),
-                          max(lk.seq for lk, _ in batch_links))
+    seqs = [lk.seq for lk, _ in batch_links]
+    before = _runs_around(conn, hall, min(seqs), max(seqs))
     sorted_links = triage(before, batch_links, duplicates)
     after, breaks = fold(before, sorted_links.new)
     _store_runs(conn, hall, before, after)
@@ -275,10 +282,8 @@ def note_links(conn, screened: Screened, sender: str, report: tuple[int | None, 
                 conn, hall, seq, digest, forwarded[hall],
                 f"forwarded by {sender} as confirmed, never received")
             findings += gaps
-        values = {"seq": seq, "hash": digest, "updated_at": now}
-        if hall == sender and reported is not None:
-            values["reported_seq"] = reported
-        conn.execute(heads.update().where(heads.c.hall_code == hall).values(**values))
+        conn.execute(_MOVE_HEAD, {"hall": hall, "seq": seq, "hash": digest, "now": now,
+                                  "reported": reported if hall == sender else None})
         _record(conn, hall, findings, batch_id, now)
 
 

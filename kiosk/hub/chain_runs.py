@@ -38,12 +38,18 @@ class Triage:
     doubled: list[tuple[Link, str | None]]  # a seq twice in the batch with other content
 
 
+def _seq(item) -> int:
+    return item[0].seq
+
+
 def triage(runs: list[Run], batch_links, duplicates: set[str]) -> Triage:
     """Sorts the batch's links. A record the hub already held with the same content (a
     duplicate) at a covered seq is a replay and needs nothing more."""
     out = Triage([], [], [])
     first: dict[int, Link] = {}
-    ordered = sorted(batch_links, key=lambda x: x[0].seq)
+    seqs = [link.seq for link, _ in batch_links]
+    # A batch comes in seq order (a hall sends its outbox by row): no need to sort it.
+    ordered = list(batch_links) if seqs == sorted(seqs) else sorted(batch_links, key=_seq)
     if not ordered:
         return out
     low, high = ordered[0][0].seq, ordered[-1][0].seq

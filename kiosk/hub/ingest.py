@@ -79,9 +79,9 @@ def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outc
             if not isinstance(item, dict):
                 raise Rejected("not_an_object")
             origin = tenancy.origin_of(item, hall)
-            link = chain_check.read_link(item)
+            link = None if item.get("chain") is None else chain_check.read_link(item)
             if link is not None:
-                out.linked.append((origin, record_id(item), link, item, text))
+                out.linked.append((origin, item.get("id"), link, item, text))
             kind = item.get("kind")
             if kind == "rating":
                 row = rating_row(item, origin, hall.code, now)
@@ -94,7 +94,8 @@ def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outc
             else:
                 raise Rejected("unknown_kind")
             # A malformed link's record is refused by the chain check (screen).
-            row.update(zip(LINK_COLUMNS, link if isinstance(link, Link) else NO_LINK, strict=True))
+            row["chain_seq"], row["chain_prev"], row["chain_hash"] = (
+                link if type(link) is Link else NO_LINK)
             if text is not None:
                 out.text_of[row["id"]] = text
         except Rejected as exc:

@@ -38,7 +38,7 @@ class HubChainHead(db.Model):
 
 class HubChainRun(db.Model):
     """A stretch of consecutive seqs a hall sent, first_seq..last_seq: the links inside it
-    are in the stored records (record["chain"]); the ends are kept here to join the next
+    are in the stored records (their link columns); the ends are kept here to join the next
     batch. A hall's live runs (retired_by = 0) never touch (adjacent ones are merged), so
     normally there is one, growing with every batch. retired_by: the declared restore that
     set the run aside (kept, never deleted)."""
