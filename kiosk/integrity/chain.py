@@ -23,7 +23,6 @@ MAX_SEQ = 2**63 - 1  # what a hub's BIGINT column holds
 # Fields that are not the record's content, carried in its envelope: the link itself, and
 # what a sender adds on the way (the sealed phone number; the origin a forwarding hub names).
 NOT_CONTENT = frozenset(("chain", "contact", "origin_hall"))
-_sha256 = hashlib.sha256
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -58,7 +57,7 @@ def canonical(record: dict) -> bytes:
 
 def digest(prev: str, content: bytes) -> str:
     """The one rule: a link's hash over the one before it and the record's bytes."""
-    return _sha256(b"%s\n%s" % (prev.encode(), content)).hexdigest()  # one copy, not two
+    return hashlib.sha256(prev.encode() + b"\n" + content).hexdigest()
 
 
 def link_hash(prev: str, record: dict) -> str:
