@@ -180,6 +180,33 @@ def test_replays(hall, hub_app):
     assert incidents(hub_app) == [(HALL_CODE, "conflict", 1, 1)]
 
 
+def test_the_hub_keeps_the_text_the_link_covers_and_the_link_beside_it(hall, hub_app):
+    make_ratings(hall, 3)
+    sync(hall)
+    sent = {json.loads(text)["id"]: (json.loads(env)["chain"], text)
+            for env, text in wire_items(hall)}
+    with hub_app.app_context():
+        rows = db.session.execute(sa.text(
+            "SELECT id, CAST(record AS TEXT), chain_seq, chain_prev, chain_hash"
+            " FROM hub_rating UNION ALL SELECT id, CAST(record AS TEXT), chain_seq,"
+            " chain_prev, chain_hash FROM hub_rating_event")).all()
+        db.session.remove()
+    stored = {str(rid): (link, text) for rid, text, *link in rows}
+    assert stored == {rid: ([c["seq"], c["prev"], c["hash"]], text)
+                      for rid, (c, text) in sent.items()}
+
+
+def test_a_record_sent_again_under_another_link_is_a_conflict(hall, hub_app):
+    """Same id, same content, another place in the chain: not the record the hub holds."""
+    make_ratings(hall, 2)
+    sync(hall)
+    again = relink(wire_items(hall)[0][1], seq=9, prev=GENESIS)
+    rid = json.loads(again[1])["id"]
+    answer = send(hall, [again])
+    assert answer["duplicate"] == []
+    assert answer["rejected"] == [{"id": rid, "reason": "conflict"}]
+
+
 def test_a_batch_that_skips_ahead_is_a_gap_and_its_records_are_kept(hall, hub_app):
     make_ratings(hall, 5)
     rows, items = outbox(hall), wire_items(hall)
