@@ -129,12 +129,14 @@ def _copy_insert(conn, table: str, columns: tuple[str, ...], rows: list[dict],
     return stored
 
 
-def _generic_insert(conn, model, rows: list[dict]) -> set[str]:
+def _generic_insert(conn, model, rows: list[dict], text_of: dict[str, bytes]) -> set[str]:
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stored: set[str] = set()
     for start in range(0, len(rows), GENERIC_CHUNK):
+        # The record as text, as the COPY path stores it: the JSON type would re-encode it.
         chunk = [{**r, "id": uuid.UUID(r["id"]), **(
-            {"rating_id": uuid.UUID(r["rating_id"])} if "rating_id" in r else {})}
+            {"rating_id": uuid.UUID(r["rating_id"])} if "rating_id" in r else {}),
+            "record": sa.type_coerce(_record_text(r, text_of), sa.Text)}
             for r in rows[start:start + GENERIC_CHUNK]]
         stmt = insert(model).values(chunk).on_conflict_do_nothing(index_elements=["id"])
         stored.update(str(i) for i in conn.execute(stmt.returning(model.id)).scalars())
@@ -146,7 +148,7 @@ def _insert(conn, model, columns, rows, text_of: dict[str, bytes]) -> set[str]:
         return set()
     if conn.dialect.name == "postgresql":
         return _copy_insert(conn, model.__tablename__, columns, rows, text_of)
-    return _generic_insert(conn, model, rows)
+    return _generic_insert(conn, model, rows, text_of)
 
 
 def _apply_events(conn, rating_ids: set[str]) -> None:

@@ -3,6 +3,7 @@ is an incident for that hall, the records that verify are still stored, and noth
 repaired. Ordinary faults (replays, batches out of order) are not incidents."""
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,16 @@ from kiosk.sync import settings
 from kiosk.sync.client import HubClient
 from kiosk.sync.wire import encode_batch
 from kiosk.sync.worker import Worker, drain
+from tests.conftest import stop_server
 from tests.hubkit import (
     HALL_CODE,
+    add_hall,
     configure_hall,
     hall_ids,
     hub_ids,
     make_ratings,
     relink,
+    serve,
     wire_items,
 )
 from tests.hubkit import hub_incidents as incidents
@@ -180,20 +184,45 @@ def test_replays(hall, hub_app):
     assert incidents(hub_app) == [(HALL_CODE, "conflict", 1, 1)]
 
 
-def test_the_hub_keeps_the_text_the_link_covers_and_the_link_beside_it(hall, hub_app):
-    make_ratings(hall, 3)
-    sync(hall)
-    sent = {json.loads(text)["id"]: (json.loads(env)["chain"], text)
-            for env, text in wire_items(hall)}
-    with hub_app.app_context():
+def stored_links(hub) -> dict[str, tuple[list, str]]:
+    """id → ([seq, prev, hash], record text) of every record the hub stored."""
+    with hub.app_context():
         rows = db.session.execute(sa.text(
             "SELECT id, CAST(record AS TEXT), chain_seq, chain_prev, chain_hash"
             " FROM hub_rating UNION ALL SELECT id, CAST(record AS TEXT), chain_seq,"
             " chain_prev, chain_hash FROM hub_rating_event")).all()
         db.session.remove()
-    stored = {str(rid): (link, text) for rid, text, *link in rows}
-    assert stored == {rid: ([c["seq"], c["prev"], c["hash"]], text)
-                      for rid, (c, text) in sent.items()}
+    return {str(uuid.UUID(str(rid))): (link, text) for rid, text, *link in rows}
+
+
+def sent_links(hall) -> dict[str, tuple[list, str]]:
+    return {json.loads(text)["id"]: ([c["seq"], c["prev"], c["hash"]], text)
+            for c, text in ((json.loads(env)["chain"], text) for env, text in wire_items(hall))}
+
+
+def test_the_hub_keeps_the_text_the_link_covers_and_the_link_beside_it(hall, hub_app):
+    make_ratings(hall, 3)
+    make_ratings(hall, 1, level=5)  # and its case event
+    sync(hall)
+    assert stored_links(hub_app) == sent_links(hall)
+
+
+def test_a_hub_on_sqlite_keeps_the_text_too(app, tmp_path, closes):
+    """The demo's hub (SQLite) inserts without COPY: the same text, byte for byte."""
+    hub = closes(create_app({"TESTING": True, "ROLE": "hub", "SECRET_KEY": "x",
+                             "INSTANCE_PATH": str(tmp_path / "hub"),
+                             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hub.db'}"}))
+    with hub.app_context():
+        db.create_all()
+    server, thread, url = serve(hub)
+    try:
+        configure_hall(app, url, add_hall(hub))
+        make_ratings(app, 2)
+        make_ratings(app, 1, level=5)
+        sync(app)
+    finally:
+        stop_server(server, thread)
+    assert stored_links(hub) == sent_links(app) and len(sent_links(app)) == 4
 
 
 def test_a_record_sent_again_under_another_link_is_a_conflict(hall, hub_app):
