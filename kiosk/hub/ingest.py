@@ -71,15 +71,18 @@ class Split:
 
 
 def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outcome: Outcome,
-                texts: list[bytes] | None = None) -> Split:
+                lines: Lines | None = None) -> Split:
+    """lines: the batch as read from lines, for each record's text and the link read beside
+    it; None for a batch sent as one JSON object (each link inside its record)."""
     out = Split()
     for i, item in enumerate(items):
-        text = None if texts is None else texts[i]
+        text, link = (None, None) if lines is None else (lines.texts[i], lines.links[i])
         try:
             if not isinstance(item, dict):
                 raise Rejected("not_an_object")
             origin = tenancy.origin_of(item, hall)
-            link = None if item.get("chain") is None else chain_check.read_link(item)
+            if link is None and item.get("chain") is not None:
+                link = chain_check.read_link(item)
             if link is not None:
                 out.linked.append((origin, item.get("id"), link, item, text))
             kind = item.get("kind")
@@ -247,11 +250,10 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime,
     """lines: the batch as read from lines (kiosk/sync/wire.py), whose records' links are
     checked against their texts; None for a batch sent as one JSON object."""
     items = batch["items"]
-    texts = lines.texts if lines is not None else None
     outcome = Outcome()
     if lines is not None:
         outcome.rejected.extend(lines.refused)
-    split = split_items(items, hall, hall_key, now, outcome, texts)
+    split = split_items(items, hall, hall_key, now, outcome, lines)
     text_of = split.text_of
     screened = chain_check.screen(split.linked)
     ratings, events = _drop_mismatched(screened.mismatched, split.ratings, split.events, outcome)
