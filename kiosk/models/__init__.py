@@ -4,7 +4,7 @@ from kiosk.models.department import Department
 from kiosk.models.device import Device, DeviceLog
 from kiosk.models.hall import Hall, ServiceItem, Staff, Window, window_services
 from kiosk.models.invitation import Invitation
-from kiosk.models.outbox import OutboxEntry
+from kiosk.models.outbox import OutboxEntry, OutboxLease
 from kiosk.models.rating import Rating
 from kiosk.models.reasons import ReasonTemplate
 from kiosk.models.tokens import ApiToken
@@ -19,6 +19,7 @@ __all__ = [
     "Hall",
     "Invitation",
     "OutboxEntry",
+    "OutboxLease",
     "Rating",
     "ReasonTemplate",
     "ServiceItem",

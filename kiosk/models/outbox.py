@@ -23,10 +23,21 @@ class OutboxEntry(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     dead: Mapped[bool] = mapped_column(default=False)  # rejected upstream: parked for a human
-    # The sync daemon's lease on a row while a batch is in flight (kiosk/sync/store.py).
-    claimed_until: Mapped[datetime | None]
     # The record's place in the hall's hash chain (its envelope holds the link); None for a
     # record another hall wrote that a hub forwards (kiosk/integrity/).
     seq: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
 
     __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "dead", "id"),)
+
+
+class OutboxLease(db.Model):
+    """The sync daemon's lease on an outbox row while its batch is in flight
+    (kiosk/sync/store.py). A table of its own: leasing a row and letting it go then write
+    this small row, not the record's, which a batch of thousands would otherwise rewrite
+    twice."""
+    __tablename__ = "outbox_lease"
+    row_id: Mapped[int] = mapped_column(sa.ForeignKey("outbox.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    claimed_until: Mapped[datetime]
+    # Which claim took it (random): the claim reads its rows back by this, not by a list.
+    claim: Mapped[int] = mapped_column(sa.BigInteger, index=True)

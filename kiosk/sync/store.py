@@ -1,15 +1,18 @@
 """The daemon's reads and writes on the outbox and its state row: each a short transaction,
 so the web app and the device listener never wait long for the SQLite write lock."""
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from kiosk.db_setup import IMMEDIATE
-from kiosk.models import ChainHead, HubChainHead, OutboxEntry, SyncState
+from kiosk.models import ChainHead, HubChainHead, OutboxEntry, OutboxLease, SyncState
 
 outbox = OutboxEntry.__table__
+leases = OutboxLease.__table__
 state = SyncState.__table__
 LEASE = timedelta(minutes=5)  # a claim older than this is free again (its daemon died)
 STATE_ID = 1
@@ -22,6 +25,7 @@ class Claimed:
     record_id: str
     payload_text: str  # the JSON as stored: spliced into the batch without re-encoding
     envelope_text: str | None = None  # its link and origin (kiosk/integrity/chain.py)
+    seq: int | None = None  # its place in the hall's chain; None for a forwarded record
 
 
 @dataclass
@@ -36,54 +40,67 @@ def _write(engine: Engine):
     return engine.connect().execution_options(**{IMMEDIATE: True})
 
 
-def _pending(now: datetime):
-    return sa.and_(outbox.c.sent_at.is_(None), outbox.c.dead.is_(False),
-                   sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+def _insert(conn):
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(leases)
+
+
+def _ids(name: str):
+    """A list of row ids bound as one parameter: thousands of them would otherwise each
+    become an expression of their own, which costs more than the statement."""
+    return sa.bindparam(name, expanding=True, type_=sa.Integer)
 
 
 def claim(engine: Engine, now: datetime, limit: int) -> list[Claimed]:
-    """Leases the oldest pending rows to this daemon, in one short write transaction."""
-    pick = sa.select(outbox.c.id).where(_pending(now)).order_by(outbox.c.id).limit(limit)
+    """Leases the oldest pending rows to this daemon, in one short write transaction: a
+    lease row each, the records themselves only read. ON CONFLICT: a row another claimer
+    leased meanwhile, on a database with several (PostgreSQL) is left to it."""
+    claim_id = secrets.randbits(62)
+    pick = (sa.select(outbox.c.id, sa.literal(now + LEASE, sa.DateTime()),
+                      sa.literal(claim_id, sa.BigInteger()))
+            .where(outbox.c.sent_at.is_(None), outbox.c.dead.is_(False),
+                   outbox.c.id.not_in(sa.select(leases.c.row_id)))
+            .order_by(outbox.c.id).limit(limit))
     if engine.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    stmt = (
-        outbox.update()
-        .where(outbox.c.id.in_(pick.scalar_subquery()))
-        .values(claimed_until=now + LEASE, attempts=outbox.c.attempts + 1)
-        .returning(outbox.c.id, outbox.c.kind, outbox.c.record_id,
-                   sa.cast(outbox.c.payload, sa.Text), outbox.c.envelope)
-    )
+        pick = pick.with_for_update(of=outbox, skip_locked=True)
     with _write(engine) as conn, conn.begin():
-        rows = conn.execute(stmt).all()
-    return sorted((Claimed(*r) for r in rows), key=lambda c: c.row_id)
+        conn.execute(leases.delete().where(leases.c.claimed_until < now))
+        conn.execute(_insert(conn).from_select(["row_id", "claimed_until", "claim"], pick)
+                     .on_conflict_do_nothing())
+        rows = conn.execute(
+            sa.select(outbox.c.id, outbox.c.kind, outbox.c.record_id,
+                      sa.cast(outbox.c.payload, sa.Text), outbox.c.envelope, outbox.c.seq)
+            .join(leases, leases.c.row_id == outbox.c.id)
+            .where(leases.c.claim == claim_id).order_by(outbox.c.id)).all()
+    return [Claimed(*r) for r in rows]
 
 
 def release_all_claims(engine: Engine) -> int:
     """At daemon start (holding the instance lock): earlier claims belong to a dead process."""
     with _write(engine) as conn, conn.begin():
-        return conn.execute(
-            outbox.update().where(outbox.c.claimed_until.is_not(None), outbox.c.sent_at.is_(None))
-            .values(claimed_until=None)
-        ).rowcount
+        return conn.execute(leases.delete()).rowcount
+
+
+_SENT = (outbox.update().where(outbox.c.id.in_(_ids("ids")))
+         .values(sent_at=sa.bindparam("now"), attempts=outbox.c.attempts + 1, last_error=None))
+_PARKED = (outbox.update().where(outbox.c.id == sa.bindparam("row_id"))
+           .values(dead=True, attempts=outbox.c.attempts + 1, last_error=sa.bindparam("reason")))
+_RELEASED = (outbox.update().where(outbox.c.id.in_(_ids("ids")))
+             .values(attempts=outbox.c.attempts + 1, last_error=sa.bindparam("error")))
+_FREED = leases.delete().where(leases.c.row_id.in_(_ids("ids")))
 
 
 def settle(engine: Engine, now: datetime, *, confirmed: list[int], rejected: dict[int, str],
            unanswered: list[int], error: str | None = None) -> None:
     """Marks only what the hub confirmed; rejected rows go to the dead-letter list; the rest
-    is released to be sent again."""
+    is released to be sent again. Each row counts one more attempt."""
     with _write(engine) as conn, conn.begin():
         if confirmed:
-            conn.execute(outbox.update().where(outbox.c.id.in_(confirmed))
-                         .values(sent_at=now, claimed_until=None, last_error=None))
+            conn.execute(_SENT, {"ids": confirmed, "now": now})
         if rejected:
-            conn.execute(
-                outbox.update().where(outbox.c.id == sa.bindparam("row_id"))
-                .values(dead=True, claimed_until=None, last_error=sa.bindparam("reason")),
-                [{"row_id": k, "reason": v} for k, v in rejected.items()],
-            )
+            conn.execute(_PARKED, [{"row_id": k, "reason": v} for k, v in rejected.items()])
         if unanswered:
-            conn.execute(outbox.update().where(outbox.c.id.in_(unanswered))
-                         .values(claimed_until=None, last_error=error))
+            conn.execute(_RELEASED, {"ids": unanswered, "error": error})
+        conn.execute(_FREED, {"ids": [*confirmed, *rejected, *unanswered]})
 
 
 def backlog(engine: Engine) -> Backlog:
