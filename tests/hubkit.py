@@ -150,7 +150,8 @@ def hub_incidents(hub_app) -> list[tuple]:
 
 def wire_items(app, seqs=None) -> list[tuple[str | None, str]]:
     """(envelope, record text) of the hall's linked outbox rows in seq order, byte for byte
-    as the daemon sends them (encode_batch's items); only `seqs` if given."""
+    as the daemon sends them where each record carries its link (encode_batch's items);
+    only `seqs` if given."""
     o = OutboxEntry.__table__
     with app.app_context():
         rows = db.session.execute(sa.select(o.c.seq, o.c.envelope, sa.cast(o.c.payload, sa.Text))

@@ -24,9 +24,11 @@ import sqlalchemy as sa
 from kiosk.hub.chain_runs import Run, changes, fold, split, triage
 from kiosk.integrity.chain import (
     GENESIS,
+    MAX_SEQ,
     BadLink,
     Link,
     content_matches,
+    is_hash,
     link_of,
     text_matches,
 )
@@ -77,10 +79,37 @@ def read_link(record: dict) -> Link | BadLink | None:
         return exc
 
 
-def screen(entries) -> Screened:
+class BadRun(ValueError):
+    """A batch's "links" is malformed, or comes with lines that carry links of their own."""
+
+
+def sent_run(batch: dict, lines) -> tuple[int, str, str] | None:
+    """(seq, prev, hash) from the batch's "links": its lines are the sender's own records
+    seq, seq + 1, … of its chain, in order, the first following `prev`, the last hashing
+    to `hash` (kiosk/integrity/chain.py run_links). None for a batch whose records carry
+    their links themselves, or have none. BadRun if malformed."""
+    run = batch.get("links")
+    if run is None:
+        return None
+    if lines is None:
+        raise BadRun("links: only in a batch sent as lines")
+    seq, prev, last = (run.get(k) for k in ("seq", "prev", "hash")) if isinstance(
+        run, dict) else (None, None, None)
+    if (type(seq) is not int or not 1 <= seq <= MAX_SEQ - len(lines.texts)
+            or not is_hash(prev) or not is_hash(last)):
+        raise BadRun("links is {seq: a positive integer, prev and hash: 64 hex digits}")
+    if any(link is not None for link in lines.links) or any(
+            isinstance(item, dict) and ("chain" in item or "origin_hall" in item)
+            for item in lines.items):
+        raise BadRun("the lines of a batch with links carry no link or origin of their own")
+    return seq, prev, last
+
+
+def screen(entries, verified: bool = False) -> Screened:
     """entries: (origin hall, record id, its link by read_link(), record, its text) for each
     linked record of the batch; the text is None for a record sent as one JSON object (its
-    canonical bytes count)."""
+    canonical bytes count). verified: every link was computed over its text already (a
+    batch sent as a run)."""
     out = Screened(defaultdict(list), defaultdict(list), set())
     for hall, rid, link, record, text in entries:
         # As stored; the sender chose its length (and, for a broken record, its type).
@@ -90,7 +119,8 @@ def screen(entries) -> Screened:
             if rid is not None:
                 out.mismatched.add(rid)
             continue
-        if not (content_matches(record, link) if text is None else text_matches(text, link)):
+        if not verified and not (content_matches(record, link) if text is None
+                                 else text_matches(text, link)):
             out.findings[hall].append(Finding("hash_mismatch", link.seq, rid,
                                               "content differs from what was hashed"))
             if rid is not None:

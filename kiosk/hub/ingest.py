@@ -5,6 +5,7 @@ INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING id); ids that come back w
 the other valid ones were already there (duplicates). A crash before COMMIT leaves nothing
 behind, and the hall sends the batch again.
 """
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,11 +19,13 @@ from kiosk.hub import chain_check, keys, tenancy
 from kiosk.hub.forwarded_appeals import note_forwarded_appeals
 from kiosk.hub.sql import id_in
 from kiosk.hub.validate import Rejected, event_row, rating_row, record_id
-from kiosk.integrity.chain import Link, canonical
+from kiosk.integrity.chain import Link, canonical, run_links
 from kiosk.models import HubBatch, HubHall, HubRating, HubRatingEvent
 from kiosk.sync.queue import queue_forwarded
 from kiosk.sync.sealing import SealError, derive_key, seal, unseal
 from kiosk.sync.wire import Lines, json_text
+
+log = logging.getLogger(__name__)
 
 LINK_COLUMNS = ("chain_seq", "chain_prev", "chain_hash")
 RATING_COLUMNS = ("id", "origin_hall", "sender_hall", "rated_at", "level", "channel",
@@ -40,11 +43,17 @@ class Outcome:
     duplicate: list[str] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
     conflict: list[dict] = field(default_factory=list)  # see kiosk/hub/tenancy.py
+    # A run whose last hash was not the one sent: nothing stored; the sender sends each
+    # record's link, so the chain check can tell which record differs.
+    links_needed: bool = False
 
     def answer(self, batch_id: str) -> dict:
         # A conflict is a per-record refusal: the hall dead-letters it like any other.
-        return {"batch_id": batch_id, "stored": self.stored, "duplicate": self.duplicate,
-                "rejected": self.rejected + self.conflict}
+        answer = {"batch_id": batch_id, "stored": self.stored, "duplicate": self.duplicate,
+                  "rejected": self.rejected + self.conflict}
+        if self.links_needed:
+            answer["links_needed"] = True
+        return answer
 
 
 def _reseal_contact(item: dict, hall: HubHall, hall_key: bytes, row: dict) -> None:
@@ -250,12 +259,21 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime,
     """lines: the batch as read from lines (kiosk/sync/wire.py), whose records' links are
     checked against their texts; None for a batch sent as one JSON object."""
     items = batch["items"]
+    run = chain_check.sent_run(batch, lines)
+    if run is not None:
+        # An unreadable line is missing from the texts: the run then ends on another hash.
+        links = run_links(lines.texts, *run)
+        if links is None:
+            log.warning("hub: hall %s sent a run %d… whose hash is not its last record's;"
+                        " asked for each link", hall.code, run[0])
+            return Outcome(links_needed=True)
+        lines.links = links
     outcome = Outcome()
     if lines is not None:
         outcome.rejected.extend(lines.refused)
     split = split_items(items, hall, hall_key, now, outcome, lines)
     text_of = split.text_of
-    screened = chain_check.screen(split.linked)
+    screened = chain_check.screen(split.linked, verified=run is not None)
     ratings, events = _drop_mismatched(screened.mismatched, split.ratings, split.events, outcome)
     conn = db.session.connection()
     stored = _insert(conn, HubRating, RATING_COLUMNS, ratings, text_of)

@@ -22,4 +22,6 @@ def published_config(hall: HubHall) -> dict:
         },
         "hall_settings": settings,
         "appeal_decisions": decisions_for(hall.code),
+        # Optional batch forms this hub takes: a hall sends them only once it reads this.
+        "accepts": ["links"],
     }

@@ -98,7 +98,10 @@ def receive_batch():
         batch, lines = _read_batch(raw)
         if batch.get("hall") not in (None, hall.code):
             abort(400, "batch.hall does not match X-Hall-Id")
-        outcome = ingest_batch(hall, key, batch, utcnow(), lines)
+        try:
+            outcome = ingest_batch(hall, key, batch, utcnow(), lines)
+        except chain_check.BadRun as exc:
+            abort(400, str(exc))
         return _json_answer(outcome.answer(str(batch.get("batch_id"))))
 
 

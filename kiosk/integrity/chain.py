@@ -88,6 +88,15 @@ def links_for(contents: Iterable[bytes], seq: int, prev: str) -> list[Link]:
     return out
 
 
+def run_links(contents: Iterable[bytes], seq: int, prev: str, last: str) -> list[Link] | None:
+    """The links of a run of records numbered from `seq`, the first following `prev`, each
+    over its bytes, in order; None unless the last one's hash is `last`. Equal, every record
+    is the one its sender hashed, in its place: a change anywhere would change every hash
+    after it. Not equal, the run cannot say which record differs."""
+    links = links_for(contents, seq - 1, prev)
+    return links if links and links[-1].hash == last else None
+
+
 def text_matches(content: bytes, link: Link) -> bool:
     """Whether the record text is what its link's hash was computed over."""
     return digest(link.prev, content) == link.hash

@@ -40,12 +40,16 @@ def splits_safely(text: str) -> bool:
 
 
 def encode_batch(*, batch_id: str, hall_id: str, sent_at: str, backlog: dict,
-                 items: list[tuple[str | None, str]], chain: dict | None = None) -> bytes:
+                 items: list[tuple[str | None, str]], chain: dict | None = None,
+                 links: dict | None = None) -> bytes:
     """items: (envelope text or None, record text) each, as stored; each must split safely.
-    `chain`: the sender's own hash chain position (kiosk/sync/store.py chain_report)."""
+    `chain`: the sender's own hash chain position (kiosk/sync/store.py chain_report).
+    `links`: the items are a run of the sender's chain (kiosk/sync/worker.py run_header)."""
     fields = {"batch_id": batch_id, "hall": hall_id, "sent_at": sent_at, "backlog": backlog}
     if chain is not None:
         fields["chain"] = chain
+    if links is not None:
+        fields["links"] = links
     lines = [json.dumps(fields, ensure_ascii=False, separators=(",", ":"))]
     lines.extend(f"{env or '{}'}\t{text}" for env, text in items)
     return "\n".join(lines).encode()

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from kiosk.integrity.chain import BadLink, link_of
 from kiosk.models.base import utcnow
 from kiosk.sync import store
 from kiosk.sync.apply_config import apply_config
@@ -26,7 +27,7 @@ from kiosk.sync.client import HubClient, HubError
 from kiosk.sync.contact import add_contacts
 from kiosk.sync.result import SyncResult
 from kiosk.sync.settings import SyncSettings
-from kiosk.sync.wire import encode_batch, splits_safely
+from kiosk.sync.wire import encode_batch, parse_json, splits_safely
 from kiosk.timeutil import iso_utc
 
 BACKOFF_CAP = 60.0
@@ -59,6 +60,26 @@ def outcome_rows(claimed: list[store.Claimed], answer: dict):
     return confirmed, rejected, unanswered
 
 
+def run_header(claimed: list[store.Claimed], envelopes: list[str | None]) -> dict | None:
+    """The batch's "links" (docs/sync-api.md) when its records are a run of this hall's
+    own chain, each envelope as stored (no sealed phone added): the hub then computes each
+    link from the first one's prev and checks the last one's hash, so the lines need not
+    carry 128 hex digits each, most of a batch's bytes once compressed. None otherwise:
+    the records then carry their links themselves."""
+    seqs = [c.seq for c in claimed]
+    if not seqs or None in seqs or seqs != list(range(seqs[0], seqs[0] + len(seqs))) or any(
+            env != c.envelope_text for env, c in zip(envelopes, claimed, strict=True)):
+        return None
+    try:
+        first, last = (link_of(parse_json(c.envelope_text or "{}"))
+                       for c in (claimed[0], claimed[-1]))
+    except (BadLink, ValueError):
+        return None
+    if first is None or last is None or (first.seq, last.seq) != (seqs[0], seqs[-1]):
+        return None
+    return {"seq": first.seq, "prev": first.prev, "hash": last.hash}
+
+
 class Worker:
     def __init__(self, engine: Engine, settings: SyncSettings, client: HubClient | None = None,
                  name: str = "hub"):
@@ -76,6 +97,8 @@ class Worker:
         self._config_lock = threading.Lock()  # drain(parallel=…) shares one worker
         # Records were confirmed since the hub last heard where this hall's chain stands.
         self._chain_unreported = False
+        # The hub said it takes a batch as a run of the chain ("links"): not before.
+        self.sends_runs = False
 
     def close(self) -> None:
         self.client.close()
@@ -86,8 +109,11 @@ class Worker:
                 return
             self.config_due_at = now + timedelta(seconds=self.settings.config_interval)
         try:
-            apply_config(self.engine, self.client.fetch_config(), now)
+            config = self.client.fetch_config()
+            apply_config(self.engine, config, now)
             store.note_config_fetched(self.engine, now)
+            accepts = config.get("accepts")
+            self.sends_runs = isinstance(accepts, list) and "links" in accepts
         except HubError as exc:
             store.note_failure(self.engine, now, f"config: {exc}")
 
@@ -126,12 +152,23 @@ class Worker:
         envelopes = (add_contacts(self.engine, claimed, self.settings.key)
                      if self.settings.send_contact else [c.envelope_text for c in claimed])
         backlog = self._backlog_report(now, len(claimed))
-        body = encode_batch(batch_id=str(uuid.uuid4()), hall_id=self.settings.hall_id,
-                            sent_at=iso_utc(now), backlog=backlog,
-                            items=[(env, c.payload_text) for env, c in zip(envelopes, claimed, strict=True)],
-                            chain=store.chain_report(self.engine))
+        header = {"batch_id": str(uuid.uuid4()), "hall_id": self.settings.hall_id,
+                  "sent_at": iso_utc(now), "backlog": backlog,
+                  "chain": store.chain_report(self.engine)}
+        linked = list(zip(envelopes, (c.payload_text for c in claimed), strict=True))
+        run = run_header(claimed, envelopes) if self.sends_runs else None
         try:
-            answer = self.client.send_batch(body)
+            if run is None:
+                answer = self.client.send_batch(encode_batch(**header, items=linked))
+            else:
+                answer = self.client.send_batch(encode_batch(
+                    **header, items=[(None, c.payload_text) for c in claimed], links=run))
+                if answer.get("links_needed"):
+                    # The hub could not verify the run: each record's own link lets it
+                    # tell which one is not what this hall hashed.
+                    log.warning("sync [%s]: hub asked for each link of run %s…",
+                                self.name, run["seq"])
+                    answer = self.client.send_batch(encode_batch(**header, items=linked))
         except HubError as exc:
             error = str(exc)
             store.settle(self.engine, now, confirmed=[], rejected={},

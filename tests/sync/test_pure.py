@@ -10,13 +10,14 @@ from hypothesis import strategies as st
 
 from kiosk.hub.chain_check import read_link
 from kiosk.hub.validate import Rejected, rating_row
-from kiosk.integrity.chain import Link
+from kiosk.integrity.chain import Link, envelope, links_for
 from kiosk.ratings.facts import HallFacts, StoredRating
 from kiosk.ratings.record import rating_event_record, rating_record, to_national
 from kiosk.sync import signing
 from kiosk.sync.sealing import SealError, derive_key, seal, unseal
+from kiosk.sync.store import Claimed
 from kiosk.sync.wire import BodyTooLarge, decode_lines, encode_batch, gunzip_bytes, gzip_bytes
-from kiosk.sync.worker import backoff_delay, outcome_rows
+from kiosk.sync.worker import backoff_delay, outcome_rows, run_header
 
 NOW = datetime(2026, 3, 2, 2, 30)
 HALL = HallFacts("五华区政务服务中心", "530102", "11530102MB1234567X")
@@ -176,8 +177,6 @@ def test_backoff_doubles_with_jitter_up_to_a_minute():
 
 
 def test_only_confirmed_rows_are_marked():
-    from kiosk.sync.store import Claimed
-
     claimed = [Claimed(i, "rating", f"r{i}", "{}") for i in range(4)]
     answer = {"stored": ["r0"], "duplicate": ["r1"], "rejected": [{"id": "r2", "reason": "x"}]}
     confirmed, rejected, unanswered = outcome_rows(claimed, answer)
@@ -194,3 +193,28 @@ def test_hub_accepts_the_mobile_channels_events():
         assert row["event"] == event and row["status"] is None
     with pytest.raises(Rejected):
         event_row({**item, "event": "made_up"}, "530102-WH", datetime(2026, 11, 24, 3, 1))
+
+
+def _claimed_run(n: int, first_seq: int = 1) -> list[Claimed]:
+    texts = [json.dumps({"id": f"r{i}"}) for i in range(n)]
+    links = links_for((t.encode() for t in texts), first_seq - 1, "a" * 64)
+    return [Claimed(i, "rating", f"r{i}", t, json.dumps(envelope(link), separators=(",", ":")),
+                    link.seq) for i, (t, link) in enumerate(zip(texts, links, strict=True))]
+
+
+def test_a_run_is_sent_only_for_consecutive_own_records_as_stored():
+    claimed = _claimed_run(4, first_seq=7)
+    envelopes = [c.envelope_text for c in claimed]
+    last = json.loads(claimed[-1].envelope_text)["chain"]["hash"]
+    assert run_header(claimed, envelopes) == {"seq": 7, "prev": "a" * 64, "hash": last}
+    assert run_header(claimed[:1], envelopes[:1])["hash"] == json.loads(
+        claimed[0].envelope_text)["chain"]["hash"]
+    gap = claimed[:2] + claimed[3:]
+    assert run_header(gap, [c.envelope_text for c in gap]) is None
+    forwarded = [*claimed[:3], Claimed(9, "rating", "f", "{}", '{"origin_hall":"H"}', None)]
+    assert run_header(forwarded, [c.envelope_text for c in forwarded]) is None
+    with_phone = [*envelopes[:3], envelopes[3][:-1] + ',"contact":"v1.x"}']
+    assert run_header(claimed, with_phone) is None
+    broken = [*claimed[:3], Claimed(3, "rating", "r3", "{}", "not json", 10)]
+    assert run_header(broken, [c.envelope_text for c in broken]) is None
+    assert run_header([], []) is None
