@@ -80,18 +80,20 @@ class Split:
 
 
 def split_items(items: list, hall: HubHall, hall_key: bytes, now: datetime, outcome: Outcome,
-                lines: Lines | None = None) -> Split:
-    """lines: the batch as read from lines, for each record's text and the link read beside
-    it; None for a batch sent as one JSON object (each link inside its record)."""
+                texts: list[bytes] | None = None, links: list[Link] | None = None) -> Split:
+    """texts: each record's text, for a batch sent as lines; links: each record's link,
+    computed for a batch sent as a run (else read from each record's envelope)."""
     out = Split()
     for i, item in enumerate(items):
-        text, link = (None, None) if lines is None else (lines.texts[i], lines.links[i])
+        text = None if texts is None else texts[i]
         try:
             if not isinstance(item, dict):
                 raise Rejected("not_an_object")
             origin = tenancy.origin_of(item, hall)
-            if link is None and item.get("chain") is not None:
-                link = chain_check.read_link(item)
+            if links is not None:
+                link = links[i]
+            else:
+                link = None if item.get("chain") is None else chain_check.read_link(item)
             if link is not None:
                 out.linked.append((origin, item.get("id"), link, item, text))
             kind = item.get("kind")
@@ -259,19 +261,20 @@ def ingest_batch(hall: HubHall, hall_key: bytes, batch: dict, now: datetime,
     """lines: the batch as read from lines (kiosk/sync/wire.py), whose records' links are
     checked against their texts; None for a batch sent as one JSON object."""
     items = batch["items"]
+    texts = lines.texts if lines is not None else None
+    links = None
     run = chain_check.sent_run(batch, lines)
     if run is not None:
         # An unreadable line is missing from the texts: the run then ends on another hash.
-        links = run_links(lines.texts, *run)
+        links = run_links(texts, *run)
         if links is None:
             log.warning("hub: hall %s sent a run %d… whose hash is not its last record's;"
                         " asked for each link", hall.code, run[0])
             return Outcome(links_needed=True)
-        lines.links = links
     outcome = Outcome()
     if lines is not None:
         outcome.rejected.extend(lines.refused)
-    split = split_items(items, hall, hall_key, now, outcome, lines)
+    split = split_items(items, hall, hall_key, now, outcome, texts, links)
     text_of = split.text_of
     screened = chain_check.screen(split.linked, verified=run is not None)
     ratings, events = _drop_mismatched(screened.mismatched, split.ratings, split.events, outcome)

@@ -11,23 +11,17 @@ The hub also takes a batch as one JSON object with an "items" list (each record 
 link, if any, inside it), as halls sent before the envelope existed.
 """
 import json
-import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 
-from kiosk.integrity.chain import MAX_SEQ, NOT_CONTENT, Link
+from kiosk.integrity.chain import NOT_CONTENT
 
 GZIP_LEVEL = 1  # level 1 is ~4x faster than 6 and only ~15 % bigger on these records
 MAX_BATCH_RECORDS = 5000
 MAX_BODY_BYTES = 8 * 1024 * 1024  # decompressed; the hub refuses more (413)
 LINES_TYPE = "application/x-ndjson"
-# The envelope as a hall writes it when it holds only the link (kiosk/integrity/chain.py
-# envelope(), compact JSON): read by this pattern, not by a JSON parser and a merge, which
-# is a hub's largest cost per linked record. Any other envelope takes the general path.
-_LINK_ONLY = re.compile(
-    rb'\{"chain":\{"seq":([1-9][0-9]{0,18}),"prev":"([0-9a-f]{64})","hash":"([0-9a-f]{64})"\}\}')
 
 
 class BodyTooLarge(ValueError):
@@ -58,13 +52,11 @@ def encode_batch(*, batch_id: str, hall_id: str, sent_at: str, backlog: dict,
 @dataclass
 class Lines:
     """A batch read from lines: the header, each readable record (envelope merged in), its
-    text as received, and the records refused as unreadable. `links`, beside items: the
-    link read from a link-only envelope (then not merged into the item), else None."""
+    text as received, and the records refused as unreadable."""
     header: dict
     items: list
     texts: list[bytes]
     refused: list[dict]
-    links: list[Link | None] = field(default_factory=list)
 
 
 def decode_lines(body: bytes) -> Lines:
@@ -78,19 +70,6 @@ def decode_lines(body: bytes) -> Lines:
         if not line.strip():
             continue
         env_text, tab, text = line.partition(b"\t")
-        link = _link_only(env_text)
-        if link is not None:
-            try:
-                record = parse_json(text)
-            except ValueError:
-                out.refused.append({"id": None, "reason": "bad_json"})
-                continue
-            if not isinstance(record, dict) or NOT_CONTENT.isdisjoint(record):
-                out.items.append(record)
-                out.texts.append(text)
-                out.links.append(link)
-                continue
-            # A record holding a transport field of its own: refused below, as ever.
         try:
             env, record = parse_json(env_text), parse_json(text)
         except ValueError:
@@ -104,16 +83,7 @@ def decode_lines(body: bytes) -> Lines:
             continue
         out.items.append({**record, **env} if isinstance(record, dict) else record)
         out.texts.append(text)
-        out.links.append(None)
     return out
-
-
-def _link_only(env_text: bytes) -> Link | None:
-    match = _LINK_ONLY.fullmatch(env_text)
-    if match is None:
-        return None
-    seq = int(match[1])
-    return Link(seq, match[2].decode(), match[3].decode()) if seq <= MAX_SEQ else None
 
 
 def gzip_bytes(raw: bytes, level: int = GZIP_LEVEL) -> bytes:

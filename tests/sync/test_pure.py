@@ -5,12 +5,11 @@ import uuid
 from datetime import datetime
 
 import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.hub.chain_check import read_link
 from kiosk.hub.validate import Rejected, rating_row
-from kiosk.integrity.chain import Link, envelope, links_for
+from kiosk.integrity.chain import envelope, links_for
 from kiosk.ratings.facts import HallFacts, StoredRating
 from kiosk.ratings.record import rating_event_record, rating_record, to_national
 from kiosk.sync import signing
@@ -109,46 +108,6 @@ def test_unreadable_lines_are_refused_one_by_one():
                                {"id": None, "reason": "bad_json"}]
     with pytest.raises(ValueError):
         decode_lines(b"[]\n")
-
-
-_hex64 = st.text("0123456789abcdef", min_size=64, max_size=64)
-
-
-@given(seq=st.one_of(st.integers(-2, 2**64), st.text(max_size=3)),
-       prev=st.one_of(_hex64, st.text(max_size=70)), digest=_hex64,
-       record=st.sampled_from(['{"id":"r"}', '{"id":"r","chain":{}}', "[1]", '{"id":']),
-       spaced=st.booleans())
-@example(seq=2**63 - 1, prev="0" * 64, digest="1" * 64, record='{"id":"r"}', spaced=False)
-@example(seq=2**63, prev="0" * 64, digest="1" * 64, record='{"id":"r"}', spaced=False)
-def test_a_link_read_beside_its_record_is_the_link_the_merged_record_holds(
-        seq, prev, digest, record, spaced):
-    """Link-only envelopes take a fast path; whatever it reads, the general reading of the
-    same line (envelope merged into the record, then read_link) must agree."""
-    env = json.dumps({"chain": {"seq": seq, "prev": prev, "hash": digest}},
-                     separators=(", ", ": ") if spaced else (",", ":"))
-    decoded = decode_lines(encode_batch(batch_id="b", hall_id="h", sent_at="s", backlog={},
-                                        items=[(env, record)]))
-    try:
-        parsed = json.loads(record)
-    except ValueError:
-        assert decoded.refused == [{"id": None, "reason": "bad_json"}]
-        return
-    if isinstance(parsed, dict) and "chain" in parsed:
-        assert decoded.refused == [{"id": "r", "reason": "bad_envelope"}] and not decoded.items
-        return
-    assert decoded.texts == [record.encode()] and len(decoded.links) == 1
-    if not isinstance(parsed, dict):
-        return  # refused as not an object by the hub, link unread
-    merged = {**parsed, **json.loads(env)}
-    expected = read_link(merged)
-    link = decoded.links[0]
-    if link is None:
-        assert decoded.items == [merged]
-        link = read_link(decoded.items[0])
-    else:
-        assert decoded.items == [parsed]
-    assert link == expected if isinstance(expected, Link) else (
-        type(link) is type(expected) and str(link) == str(expected))
 
 
 def test_gunzip_limits_size_and_spots_garbage():
