@@ -35,6 +35,7 @@ EVENT_COLUMNS = ("id", "rating_id", "origin_hall", "event", "status", "due_at", 
                  "record", "received_at", *LINK_COLUMNS)
 NO_LINK = (None, None, None)
 GENERIC_CHUNK = 400  # rows per multi-row INSERT where COPY is not available (SQLite)
+MAX_COUNT = 2**31 - 1  # a hall's reported backlog: beyond this it is not a count
 
 
 @dataclass
@@ -235,8 +236,8 @@ def _note_batch(conn, hall: HubHall, batch: dict, outcome: Outcome, count: int, 
     except (TypeError, ValueError):
         oldest_at = None
 
-    def as_int(v):
-        return v if type(v) is int else None
+    def as_int(v):  # a count the hall reports, as the INTEGER column holds it
+        return v if type(v) is int and 0 <= v <= MAX_COUNT else None
 
     conn.execute(sa.update(HubHall).where(HubHall.id == hall.id).values(
         last_sync_at=now, reported_backlog=as_int(backlog.get("pending")),

@@ -12,7 +12,7 @@ from uuid6 import uuid7
 from kiosk.auth.cli import create_user
 from kiosk.extensions import db
 from kiosk.hub import keys
-from kiosk.models import HubChainHead, HubRating, OutboxEntry, Rating, ReasonTemplate
+from kiosk.models import HubChainHead, HubHall, HubRating, OutboxEntry, Rating, ReasonTemplate
 from kiosk.models.base import utcnow
 from kiosk.ratings.record import rating_event_record
 from kiosk.sync import settings, signing
@@ -198,3 +198,22 @@ def test_a_city_hub_forwards_to_the_province(hall, hub_app, hub_url, tmp_path, p
         # The hall's chain went up unchanged: the province verified it link by link.
         assert db.session.get(HubChainHead, HALL_CODE).seq == 4
     assert hub_incidents(hub_app) == [] and hub_incidents(city) == []
+
+
+@pytest.mark.parametrize("backlog", [{"pending": 2**31, "dead": 0}, {"pending": 3, "dead": -1},
+                                     {"pending": 2**70, "dead": "7"}])
+def test_a_backlog_no_column_holds_is_not_recorded_and_not_an_error(hall, hub_app, backlog):
+    with hall.app_context():
+        client = HubClient(settings.load(hall))
+        try:
+            answer = client.send_batch(encode_batch(batch_id="b", hall_id=HALL_CODE, sent_at="",
+                                                    backlog=backlog, items=[]))
+        finally:
+            client.close()
+    assert answer["stored"] == []
+    with hub_app.app_context():
+        hall_row = db.session.scalar(sa.select(HubHall).where(HubHall.code == HALL_CODE))
+        reported = (hall_row.reported_backlog, hall_row.reported_dead)
+        db.session.remove()
+    assert reported == tuple(v if type(v) is int and 0 <= v < 2**31 else None
+                             for v in (backlog["pending"], backlog["dead"]))
