@@ -32,7 +32,8 @@ def test_openapi_document_is_served_and_valid(client):
     spec = r.json
     assert spec["openapi"].startswith("3.")
     assert {"/api/v1/invitations", "/api/v1/invitations/{invitation_id}",
-            "/hub/api/v1/batches", "/hub/api/v1/config"} <= set(spec["paths"])
+            "/hub/api/v1/batches", "/hub/api/v1/config",
+            "/hub/api/v1/integrity/restore"} <= set(spec["paths"])
 
 
 def run(schema, check_one, mode=GenerationMode.POSITIVE) -> None:
@@ -96,7 +97,11 @@ def test_hub_api_signed_requests_conform(hub_app):
     client = hub_app.test_client()
 
     def check_one(case):
-        body = b"" if case.method == "GET" else json.dumps(case.body).encode()
+        sent = case.body
+        if isinstance(sent, dict):
+            # Another hall's name is a documented 403 (the sender forwards for nobody).
+            sent = {k: v for k, v in sent.items() if k != "hall"}
+        body = b"" if case.method == "GET" else json.dumps(sent).encode()
         headers = {"Content-Type": "application/json",
                    **signing.signed_headers(HALL_CODE, key, case.method, case.formatted_path,
                                             body, time.time(), nonce=secrets.token_hex(16))}
