@@ -17,6 +17,16 @@ INCIDENT_NAMES = {
     "bad_link": _l("链字段无效"),
     "restore_mismatch": _l("恢复声明与中心不符"),
 }
+# What each kind means for the people who review it; the stored detail (the program's own
+# words, in English) stays beside it for whoever traces the cause.
+INCIDENT_MEANINGS = {
+    "gap": _l("这些序号的记录从未送达中心：很可能在上传前被删除。"),
+    "hash_mismatch": _l("记录内容与大厅写入时的哈希不符：写入后被改动，中心已拒收。"),
+    "conflict": _l("中心已有此序号的另一份内容：大厅的链被改写或回退（未声明的备份恢复），或旧内容换了编号重发。"),
+    "broken_link": _l("这条记录与前一条接不上：前面的记录被改动后重新计算了哈希。"),
+    "bad_link": _l("记录的链字段无法读取，中心已拒收。"),
+    "restore_mismatch": _l("大厅声明恢复到的记录与中心保存的不一致。"),
+}
 
 
 @dataclass
@@ -70,4 +80,5 @@ def recent_restores(limit: int = RECENT) -> list[HubChainRestore]:
 
 def dashboard_context() -> dict:
     return {"chains": chain_overview(), "incidents": recent_incidents(),
-            "restores": recent_restores(), "incident_names": INCIDENT_NAMES}
+            "restores": recent_restores(), "incident_names": INCIDENT_NAMES,
+            "incident_meanings": INCIDENT_MEANINGS}

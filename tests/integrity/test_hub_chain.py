@@ -389,6 +389,10 @@ def test_the_dashboard_and_metrics_show_incidents(hall, hub_app):
     assert r.status_code == 302
     page = client.get("/hub/").get_data(as_text=True)
     assert 'data-chain-hall="530102-WH"' in page and "有异常" in page and "缺号" in page
+    # Said in the reader's language first, the program's own words beside it.
+    assert "很可能在上传前被删除" in page and '<small lang="en" class="muted">confirmed to the hall' in page
+    english = client.get("/hub/?lang=en").get_data(as_text=True)
+    assert "most likely deleted before they were sent" in english
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'kiosk_integrity_incidents{hall="530102-WH",kind="gap"} 1.0' in metrics
     assert 'kiosk_chain_verified_seq{hall="530102-WH"} 3.0' in metrics
