@@ -8,8 +8,10 @@ no link).
 
 Sync drain: bench/sync.py's harness (hub under waitress on its own PostgreSQL schema, the
 real worker draining a bulk-made backlog as the daemon does). "On" is a backlog whose
-records carry their links (and batches the hall's chain report); "off" is the same records
-unchained, as from a hall before the chain: the hub then skips every chain step.
+records carry their links: the worker sends them as runs of the chain (one link in each
+batch's header; the hub computes and checks every record's link) with the hall's chain
+report; "off" is the same records unchained, as from a hall before the chain: the hub then
+skips every chain step.
 
 --cpu: the same two comparisons in CPU time of this process, which a machine shared with
 other work disturbs far less than wall time: record_rating() through the group committer
@@ -250,13 +252,15 @@ def cpu_hub_rounds(work: Path, rounds: int) -> dict[bool, list[float]]:
             for i in range(rounds):
                 for chained in (True, False) if i % 2 == 0 else (False, True):
                     texts = [t for _, t in sync_bench.payloads(n, utcnow() - timedelta(days=2))]
-                    if chained:
-                        items = sync_bench.link_texts(texts, i * n, prev[True])
-                        prev[True] = json.loads(items[-1][0])["chain"]["hash"]
-                    else:
-                        items = [(None, t) for t in texts]
+                    run = None
+                    if chained:  # as the daemon sends it: a run, one link in the header
+                        linked = sync_bench.link_texts(texts, i * n, prev[True])
+                        first, last = (json.loads(linked[k][0])["chain"] for k in (0, -1))
+                        run = {"seq": first["seq"], "prev": first["prev"], "hash": last["hash"]}
+                        prev[True] = last["hash"]
                     body = encode_batch(batch_id=f"cpu-{i}", hall_id="", sent_at="", backlog={},
-                                        items=items, chain={"low": i * n + 1, "head": (i + 1) * n}
+                                        items=[(None, t) for t in texts], links=run,
+                                        chain={"low": i * n + 1, "head": (i + 1) * n}
                                         if chained else None)
                     hall, key = halls[chained]
                     hall = db.session.get(HubHall, hall.id)
