@@ -155,20 +155,8 @@ class Worker:
         header = {"batch_id": str(uuid.uuid4()), "hall_id": self.settings.hall_id,
                   "sent_at": iso_utc(now), "backlog": backlog,
                   "chain": store.chain_report(self.engine)}
-        linked = list(zip(envelopes, (c.payload_text for c in claimed), strict=True))
-        run = run_header(claimed, envelopes) if self.sends_runs else None
         try:
-            if run is None:
-                answer = self.client.send_batch(encode_batch(**header, items=linked))
-            else:
-                answer = self.client.send_batch(encode_batch(
-                    **header, items=[(None, c.payload_text) for c in claimed], links=run))
-                if answer.get("links_needed"):
-                    # The hub could not verify the run: each record's own link lets it
-                    # tell which one is not what this hall hashed.
-                    log.warning("sync [%s]: hub asked for each link of run %s…",
-                                self.name, run["seq"])
-                    answer = self.client.send_batch(encode_batch(**header, items=linked))
+            answer = self._send(header, claimed, envelopes)
         except HubError as exc:
             error = str(exc)
             store.settle(self.engine, now, confirmed=[], rejected={},
@@ -186,6 +174,23 @@ class Worker:
                           duplicate=len(answer["duplicate"]), refused=len(rejected),
                           dead=len(rejected), failed=len(unanswered),
                           more=len(claimed) == self.settings.batch_size)
+
+    def _send(self, header: dict, claimed: list[store.Claimed],
+              envelopes: list[str | None]) -> dict:
+        """The hub's answer to the batch: sent as a run of the chain where it is one and the
+        hub takes runs, else each record with its envelope."""
+        linked = list(zip(envelopes, (c.payload_text for c in claimed), strict=True))
+        run = run_header(claimed, envelopes) if self.sends_runs else None
+        if run is None:
+            return self.client.send_batch(encode_batch(**header, items=linked))
+        answer = self.client.send_batch(encode_batch(
+            **header, items=[(None, c.payload_text) for c in claimed], links=run))
+        if answer.get("links_needed"):
+            # The hub could not verify the run: each record's own link lets it tell which
+            # one is not what this hall hashed.
+            log.warning("sync [%s]: hub asked for each link of run %s…", self.name, run["seq"])
+            answer = self.client.send_batch(encode_batch(**header, items=linked))
+        return answer
 
     def _sendable(self, now: datetime, claimed: list[store.Claimed]):
         """Rows whose stored text cannot be one line of a batch (never written by this
