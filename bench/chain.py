@@ -23,7 +23,6 @@ drain_cpu_ratio=… (records per CPU-second of the hall and hub processes, on / 
 than the rate on a shared machine)
 """
 import argparse
-import json
 import os
 import secrets
 import shutil
@@ -252,14 +251,13 @@ def cpu_hub_rounds(work: Path, rounds: int) -> dict[bool, list[float]]:
             for i in range(rounds):
                 for chained in (True, False) if i % 2 == 0 else (False, True):
                     texts = [t for _, t in sync_bench.payloads(n, utcnow() - timedelta(days=2))]
-                    run = None
+                    items, run = [(None, t) for t in texts], None
                     if chained:  # as the daemon sends it: a run, one link in the header
-                        linked = sync_bench.link_texts(texts, i * n, prev[True])
-                        first, last = (json.loads(linked[k][0])["chain"] for k in (0, -1))
-                        run = {"seq": first["seq"], "prev": first["prev"], "hash": last["hash"]}
-                        prev[True] = last["hash"]
+                        items, run = sync_bench.as_run(sync_bench.link_texts(texts, i * n,
+                                                                             prev[True]))
+                        prev[True] = run["hash"]
                     body = encode_batch(batch_id=f"cpu-{i}", hall_id="", sent_at="", backlog={},
-                                        items=[(None, t) for t in texts], links=run,
+                                        items=items, links=run,
                                         chain={"low": i * n + 1, "head": (i + 1) * n}
                                         if chained else None)
                     hall, key = halls[chained]

@@ -5,7 +5,8 @@ file, each record linked into the hall's hash chain as queue_outbox links it. Th
 run and dropped after. Then:
   1. drain: the real sync worker as the daemon runs it, with the daemon's default settings
      (SYNC_IN_FLIGHT batches in flight, the default batch size) until empty;
-  2. ingest: pre-encoded batches of the default size, one at a time, to time the hub alone;
+  2. ingest: pre-encoded batches of the default size, one at a time, to time the hub alone
+     (each a run of the chain, as the daemon sends it);
   3. baseline, same run, same PostgreSQL: a bare executemany of the same records into a
      plain table (id, payload jsonb), committed once per batch — the floor of any ingest.
 Everything is written in a folder of this worktree (not tmpfs); the file system is printed.
@@ -112,6 +113,14 @@ def link_texts(texts: list[str], seq: int, prev: str) -> list[tuple[str, str]]:
     return [(json_text(envelope(link)), text) for link, text in zip(links, texts, strict=True)]
 
 
+def as_run(linked: list[tuple[str, str]]) -> tuple[list[tuple[None, str]], dict]:
+    """(items, links) of consecutive linked (envelope, text) pairs, as the daemon sends a
+    run of its chain (kiosk/sync/worker.py run_header): the texts, one link in the header."""
+    first, last = (json.loads(linked[k][0])["chain"] for k in (0, -1))
+    return ([(None, text) for _, text in linked],
+            {"seq": first["seq"], "prev": first["prev"], "hash": last["hash"]})
+
+
 def baseline_inserts(schema: str, texts: list[str]) -> float:
     """Records per second of a bare insert of the same payloads, one commit per batch."""
     with psycopg.connect(PG_DSN) as conn:
@@ -203,9 +212,10 @@ def main() -> None:
                 items = link_texts([text for _, text in payloads(
                     args.ingest, utcnow() - timedelta(days=5))], head, prev)
                 for i in range(0, len(items), BATCH):
+                    texts, run = as_run(items[i:i + BATCH])
                     bodies.append(encode_batch(
                         batch_id=str(uuid.uuid4()), hall_id=HALL, sent_at="", backlog={},
-                        items=items[i:i + BATCH],
+                        items=texts, links=run,
                         chain={"low": head + 1 + i, "head": head + len(items)}))
                 client = HubClient(settings.load(hall_app))
                 t = time.perf_counter()
