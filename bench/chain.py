@@ -282,16 +282,21 @@ def cpu_hub_rounds(work: Path, rounds: int) -> dict[bool, list[float]]:
 
 
 def _summary(name: str, unit: str, results: dict[bool, list[float]]) -> float:
+    """The ratio of the two variants' medians; beside it, the median of each round's own
+    on/off (the two ran back to back, so a machine that drifts during the run moves both)."""
     on, off = statistics.median(results[True]), statistics.median(results[False])
     ratio = on / off
+    paired = statistics.median(a / b for a, b in zip(results[True], results[False], strict=True))
     print(f"{name}: chain on {on:,.0f} {unit}, off {off:,.0f} {unit} (medians of "
-          f"{len(results[True])}); on/off = {ratio:.3f} (cost {100 * (1 - ratio):.1f} %)")
+          f"{len(results[True])}); on/off = {ratio:.3f} (cost {100 * (1 - ratio):.1f} %); "
+          f"median of the rounds' own on/off {paired:.3f}")
     return ratio
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=3, help="rounds of each variant")
+    # This machine's paired rounds differ by up to ±20 %: fewer rounds say little.
+    ap.add_argument("--rounds", type=int, default=7, help="rounds of each variant")
     ap.add_argument("--invitations", type=int, default=30000, help="per touch round")
     ap.add_argument("--seconds", type=int, default=8, help="wrk's run per touch round")
     ap.add_argument("--connections", type=int, default=8, help="wrk's connections")
