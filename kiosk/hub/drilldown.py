@@ -86,15 +86,26 @@ class CaseRow:
     open: bool
 
 
-def cases(hall: str, now: datetime, locale: str, limit: int = CASES_SHOWN) -> list[CaseRow]:
-    """The hall's counted 差评, overdue first, then open, each group newest first."""
+def _counted_bad(hall: str):
+    r = HubRating
+    return (r.origin_hall == hall, sa.not_(r.excluded), r.level.in_(indicators.BAD_LEVELS))
+
+
+def case_count(hall: str) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(HubRating)
+                             .where(*_counted_bad(hall)))
+
+
+def cases(hall: str, now: datetime, locale: str, limit: int = CASES_SHOWN,
+          offset: int = 0) -> list[CaseRow]:
+    """The hall's counted 差评, overdue first, then open, each group newest first (the id
+    last, so that pages of them neither repeat nor skip one)."""
     r = HubRating
     overdue = indicators.overdue_condition(r.case_status, r.case_due_at, now)
     rank = sa.case((overdue, 0), (indicators.open_condition(r.case_status), 1), else_=2)
     rows = db.session.scalars(
-        sa.select(r).where(r.origin_hall == hall, sa.not_(r.excluded),
-                           r.level.in_(indicators.BAD_LEVELS))
-        .order_by(rank, r.rated_at.desc()).limit(limit)).all()
+        sa.select(r).where(*_counted_bad(hall))
+        .order_by(rank, r.rated_at.desc(), r.id).limit(limit).offset(offset)).all()
     texts_of = reason_lookup(locale)
     names = LEVEL_NAMES_EN if locale == "en" else LEVEL_NAMES
     out = []

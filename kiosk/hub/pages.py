@@ -54,13 +54,18 @@ def hall(code: str):
     if row is None:
         abort(404)
     days = trend.daily(now, hall=code)
+    total = drilldown.case_count(code)
+    pages = max(1, -(-total // drilldown.CASES_SHOWN))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     return render_template(
-        "hub/hall.html", hall=row, now=now,
+        "hub/hall.html", hall=row, now=now, case_total=total, case_page=page, case_pages=pages,
         registered=db.session.scalar(sa.select(HubHall).where(HubHall.code == code)),
         trend_chart=charts.trend(trend.chart_points(days), _("近30日评价数量与满意率")),
         windows=drilldown.windows(code, now),
         departments=[d for d in department_overview(now) if d.hall == code],
-        cases=drilldown.cases(code, now, select_locale()), cases_shown=drilldown.CASES_SHOWN,
+        cases=drilldown.cases(code, now, select_locale(), limit=drilldown.CASES_SHOWN,
+                              offset=(page - 1) * drilldown.CASES_SHOWN),
+        cases_shown=drilldown.CASES_SHOWN,
         status_names=labels.STATUS,
         chain=next((c for c in chain_status.chain_overview() if c.code == code), None),
         **_month(days))

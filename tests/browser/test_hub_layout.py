@@ -40,7 +40,9 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def hub_with_data(app, hub_app, hub_url, hall_key):  # noqa: F811  (fixtures from hubkit)
+def hub_with_data(app, hub_app, hub_url, hall_key, monkeypatch):  # noqa: F811  (hubkit's)
+    # Pages of 4 差评, so that the hall page shows its pager with these few.
+    monkeypatch.setattr("kiosk.hub.drilldown.CASES_SHOWN", 4)
     configure_hall(app, hub_url, hall_key)
     with app.app_context():
         for days_ago, window, level in itertools.product(range(0, 12, 2), ("A01", "A02", "B01"),

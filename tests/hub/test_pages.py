@@ -155,3 +155,24 @@ def test_the_hubs_hall_backlog_is_the_halls_sync_status(app, hub_app, hub_url, h
         assert status_backlog(app)[:2] == (0, 1)
         assert hub_backlog(hub_app)[:2] == (0, 1)
         worker.close()
+
+
+def test_every_case_of_a_hall_is_on_one_of_its_pages(app, hub_app, hub_url, hall_key):
+    from kiosk.hub.drilldown import CASES_SHOWN
+
+    configure_hall(app, hub_url, hall_key)
+    for i in range(CASES_SHOWN + 30):
+        rate(app, 5 if i % 2 else 4, days_ago=i % 20)
+    rate(app, 1)  # satisfied: not a case
+    sync(app)
+    client = signed_in(hub_app)
+    seen = []
+    for page in (1, 2):
+        html = client.get(f"/hub/halls/{HALL_CODE}?page={page}").get_data(as_text=True)
+        assert f"第 {page} / 2 页" in html and f"共 {CASES_SHOWN + 30} 条" in html
+        seen += [part.split('"', 1)[0] for part in html.split('data-case="')[1:]]
+    assert len(seen) == len(set(seen)) == CASES_SHOWN + 30  # none twice, none left out
+    last = client.get(f"/hub/halls/{HALL_CODE}?page=99").get_data(as_text=True)
+    assert "第 2 / 2 页" in last and "下一页" not in last  # past the end: the last page
+    english = client.get(f"/hub/halls/{HALL_CODE}?page=1&lang=en").get_data(as_text=True)
+    assert "Page 1 of 2" in english and "Next" in english
