@@ -24,10 +24,11 @@ class SyncSettings:
     hall_id: str
     key: bytes
     batch_size: int = 2000
-    # Batches in flight at once, each its own claim (a record is in one batch at a time).
-    # More than one pays where the hub is far away (the hall sends while a batch is on the
-    # wire); with hall, hub and database on one small machine it was slower (bench/RESULTS.md).
-    in_flight: int = 1
+    # Batches in flight at once, each its own claim (a record is in one batch at a time):
+    # the hall reads and sends one while the hub stores the other. Since a claim writes
+    # small lease rows, not the records, two are ~1.6x one even with hall, hub and
+    # database on one 2-core machine (bench/RESULTS.md); more pays where the hub is far away.
+    in_flight: int = 2
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     send_contact: bool = False  # the hub is entitled to citizens' phone numbers (回访)
@@ -50,7 +51,7 @@ def load(app: Flask) -> SyncSettings:
         hall_id=cfg["SYNC_HALL_ID"],
         key=path.read_text().strip().encode(),
         batch_size=int(cfg.get("SYNC_BATCH_SIZE", 2000)),
-        in_flight=max(1, int(cfg.get("SYNC_IN_FLIGHT", 1))),
+        in_flight=max(1, int(cfg.get("SYNC_IN_FLIGHT", 2))),
         connect_timeout=float(cfg.get("SYNC_CONNECT_TIMEOUT", 5.0)),
         read_timeout=float(cfg.get("SYNC_READ_TIMEOUT", 30.0)),
         send_contact=bool(cfg.get("SYNC_SEND_CONTACT", False)),
