@@ -25,10 +25,11 @@ class SyncSettings:
     key: bytes
     batch_size: int = 2000
     # Batches in flight at once, each its own claim (a record is in one batch at a time):
-    # the hall reads and sends one while the hub stores the other. Since a claim writes
-    # small lease rows, not the records, two are ~1.6x one even with hall, hub and
-    # database on one 2-core machine (bench/RESULTS.md); more pays where the hub is far away.
-    in_flight: int = 2
+    # with two, the hall reads and sends one while the hub stores the other, ~1.6x one even
+    # on one 2-core machine (bench/RESULTS.md). One by default: a hub on SQLite (the demo's)
+    # fails one of two batches written at once ("database is locked"); set 2 for a
+    # PostgreSQL hub.
+    in_flight: int = 1
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     send_contact: bool = False  # the hub is entitled to citizens' phone numbers (回访)
@@ -51,7 +52,7 @@ def load(app: Flask) -> SyncSettings:
         hall_id=cfg["SYNC_HALL_ID"],
         key=path.read_text().strip().encode(),
         batch_size=int(cfg.get("SYNC_BATCH_SIZE", 2000)),
-        in_flight=max(1, int(cfg.get("SYNC_IN_FLIGHT", 2))),
+        in_flight=max(1, int(cfg.get("SYNC_IN_FLIGHT", 1))),
         connect_timeout=float(cfg.get("SYNC_CONNECT_TIMEOUT", 5.0)),
         read_timeout=float(cfg.get("SYNC_READ_TIMEOUT", 30.0)),
         send_contact=bool(cfg.get("SYNC_SEND_CONTACT", False)),
